@@ -1,0 +1,35 @@
+{
+  "targets": [
+    {
+      "target_name": "covlasso",
+      "sources": [
+        "native/core/thread_pool.cpp",
+        "native/core/moments.cpp",
+        "native/core/gram_kernel.cpp",
+        "native/core/lasso.cpp",
+        "native/core/lasso_target.cpp",
+        "native/binding/job.cpp",
+        "native/binding/lasso_binding.cpp",
+        "native/binding/moments_binding.cpp",
+        "native/binding/addon.cpp"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "native/core"
+      ],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions"],
+      "xcode_settings": {
+        "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+        "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+        "MACOSX_DEPLOYMENT_TARGET": "10.15",
+        "OTHER_CPLUSPLUSFLAGS": ["-O3"]
+      },
+      "msvs_settings": {
+        "VCCLCompilerTool": { "ExceptionHandling": 1, "AdditionalOptions": ["/std:c++17", "/O2"] }
+      }
+    }
+  ]
+}

@@ -1,0 +1,113 @@
+/**
+ * What every heavy call shares: the `{ threads, signal, onProgress }` options, running a native
+ * job as a Promise that always settles, and turning native errors into typed errors.
+ * @module
+ */
+import {
+  CovlassoAbortError,
+  CovlassoError,
+  CovlassoErrorCode,
+  CovlassoRangeError,
+  CovlassoTypeError,
+  NotFiniteError,
+  NotSymmetricError,
+} from './errors';
+import { loadNative, NativeArgs, NativeControl } from './native';
+
+/** Options every heavy call takes. */
+export interface RunOptions {
+  /**
+   * Threads of covlasso's own pool to use (default: `COVLASSO_THREADS` from the environment,
+   * else every hardware thread). Results are identical for any value.
+   */
+  threads?: number;
+  /** Aborts the call: the Promise then rejects with a {@link CovlassoAbortError}. */
+  signal?: AbortSignal;
+  /** Called with the fraction done in [0, 1], at most every 100 ms, and once with 1 at the end. */
+  onProgress?: (fraction: number) => void;
+}
+
+/** The thread count to pass to the core (0 = all hardware threads). */
+export function resolveThreads(threads: number | undefined): number {
+  if (threads === undefined) {
+    const fromEnv = process.env.COVLASSO_THREADS;
+    if (fromEnv === undefined || fromEnv === '') return 0;
+    const n = Number(fromEnv);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new CovlassoRangeError('ERR_COVLASSO_INVALID_ARGUMENT', `COVLASSO_THREADS must be a positive integer, got '${fromEnv}'`);
+    }
+    return n;
+  }
+  if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
+    throw new CovlassoRangeError('ERR_COVLASSO_INVALID_ARGUMENT', `threads must be an integer in 1..256, got ${threads}`);
+  }
+  return threads;
+}
+
+/** Checks the shared options' types (threads are checked by {@link resolveThreads}). */
+export function checkRunOptions(options: RunOptions): void {
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw new CovlassoTypeError('ERR_COVLASSO_INVALID_ARGUMENT', 'signal must be an AbortSignal');
+  }
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+    throw new CovlassoTypeError('ERR_COVLASSO_INVALID_ARGUMENT', 'onProgress must be a function');
+  }
+}
+
+/** Maps an error thrown by the addon (a plain Error with a `code`) to covlasso's typed errors. */
+export function fromNativeError(error: unknown): unknown {
+  if (!(error instanceof Error) || error instanceof CovlassoError) return error;
+  const code = (error as Error & { code?: string }).code as CovlassoErrorCode | undefined;
+  switch (code) {
+    case 'ERR_COVLASSO_NOT_FINITE':
+      return new NotFiniteError(error.message);
+    case 'ERR_COVLASSO_NOT_SYMMETRIC':
+      return new NotSymmetricError(error.message);
+    case 'ERR_COVLASSO_ABORTED':
+      return new CovlassoAbortError();
+    case 'ERR_COVLASSO_INVALID_DTYPE':
+      return new CovlassoTypeError(code, error.message);
+    case 'ERR_COVLASSO_SHAPE_MISMATCH':
+    case 'ERR_COVLASSO_INVALID_ARGUMENT':
+      return new CovlassoRangeError(code, error.message);
+    case undefined:
+      return error;
+    default:
+      return new CovlassoError(code, error.message);
+  }
+}
+
+/** Runs a synchronous native call, mapping its errors. */
+export function runSync<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    throw fromNativeError(error);
+  }
+}
+
+/**
+ * Runs an async native job with cancellation and progress wired to the options.
+ * The returned Promise always settles: with the job's value, a typed error, or an abort error.
+ */
+export async function runAsync<T>(
+  start: (args: NativeArgs, control: NativeControl) => Promise<T>,
+  args: NativeArgs,
+  options: RunOptions,
+): Promise<T> {
+  const { signal, onProgress } = options;
+  if (signal?.aborted) throw new CovlassoAbortError(signal.reason);
+  const token = new (loadNative().CancelToken)();
+  const onAbort = (): void => token.cancel();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const value = await start(args, { token, onProgress });
+    onProgress?.(1);
+    return value;
+  } catch (error) {
+    if (signal?.aborted) throw new CovlassoAbortError(signal.reason);
+    throw fromNativeError(error);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}

@@ -1,0 +1,194 @@
+// Covariance jobs (`covariance`, `covarianceSync`) and the streaming `MomentAccumulator` class.
+#include <napi.h>
+
+#include <algorithm>
+#include <atomic>
+
+#include "job.hpp"
+#include "moments.hpp"
+
+namespace covlasso_binding {
+
+namespace {
+
+// Rows per update call: a progress tick and a cancellation check every so many rows.
+constexpr int64_t kRowsPerTick = 4096;
+
+// Adds x (and y) to the accumulator in slices of rows, reporting progress between slices.
+void accumulate_in_slices(covlasso::MomentAccumulator& acc, const covlasso::MatrixView& x,
+                          const covlasso::MatrixView* y, int threads, const RunContext& context) {
+  for (int64_t begin = 0; begin < x.rows || (begin == 0 && x.rows == 0); begin += kRowsPerTick) {
+    const int64_t end = std::min(x.rows, begin + kRowsPerTick);
+    covlasso::throw_if_cancelled(context.cancel);
+    const covlasso::MatrixView xs = x.row_slice(begin, end);
+    covlasso::MatrixView ys;
+    if (y != nullptr) ys = y->row_slice(begin, end);
+    acc.update(xs, y != nullptr ? &ys : nullptr, threads, context.cancel);
+    if (context.progress && x.rows > 0) context.progress(static_cast<double>(end) / x.rows);
+    if (x.rows == 0) break;
+  }
+}
+
+// args: { x: {data, rows, cols}, y?: {data, rows, cols}, center, ddof, threads, out: Float64Array }
+class CovarianceJob : public Job {
+ public:
+  explicit CovarianceJob(const Napi::Object& args)
+      : x_(get_matrix(args, "x")), has_y_(args.Get("y").IsObject()) {
+    if (has_y_) y_ = get_matrix(args, "y");
+    center_ = get_bool(args, "center");
+    ddof_ = get_number(args, "ddof");
+    threads_ = static_cast<int>(get_number(args, "threads"));
+    const int64_t cols_y = has_y_ ? y_.cols : x_.cols;
+    out_ = get_typed<double>(args, "out", napi_float64_array, x_.cols * cols_y);
+  }
+  void run(const RunContext& context) override {
+    covlasso::MomentAccumulator acc(x_.cols, has_y_ ? y_.cols : x_.cols, !has_y_);
+    accumulate_in_slices(acc, x_, has_y_ ? &y_ : nullptr, threads_, context);
+    acc.result(center_, ddof_, out_);
+  }
+
+ private:
+  covlasso::MatrixView x_, y_;
+  bool has_y_;
+  bool center_ = false;
+  double ddof_ = 0;
+  int threads_ = 0;
+  double* out_ = nullptr;
+};
+
+std::unique_ptr<Job> make_covariance_job(const Napi::Object& args) {
+  return std::make_unique<CovarianceJob>(args);
+}
+
+}  // namespace
+
+// JS class MomentAccumulator(colsX, colsY, symmetric): update / updateSync / merge / count /
+// result / state; the TS CovarianceAccumulator wraps it.
+class AccumulatorWrap : public Napi::ObjectWrap<AccumulatorWrap> {
+ public:
+  static Napi::Function define(Napi::Env env) {
+    return DefineClass(env, "MomentAccumulator",
+                       {InstanceMethod("update", &AccumulatorWrap::update),
+                        InstanceMethod("updateSync", &AccumulatorWrap::update_sync),
+                        InstanceMethod("merge", &AccumulatorWrap::merge),
+                        InstanceMethod("count", &AccumulatorWrap::count),
+                        InstanceMethod("result", &AccumulatorWrap::result),
+                        InstanceMethod("state", &AccumulatorWrap::state)});
+  }
+
+  explicit AccumulatorWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<AccumulatorWrap>(info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsNumber() || !info[1].IsNumber()) throw_invalid(env, "column counts must be numbers");
+    const auto cols_x = info[0].As<Napi::Number>().Int64Value();
+    const auto cols_y = info[1].As<Napi::Number>().Int64Value();
+    const bool symmetric = info[2].ToBoolean().Value();
+    run_or_throw(env, [&] { acc_ = std::make_unique<covlasso::MomentAccumulator>(cols_x, cols_y, symmetric); });
+  }
+
+ private:
+  // An update job: holds the accumulator through `busy_` so two updates never overlap.
+  class UpdateJob : public Job {
+   public:
+    UpdateJob(AccumulatorWrap& owner, const Napi::Object& args)
+        : owner_(owner), x_(get_matrix(args, "x")), has_y_(args.Get("y").IsObject()) {
+      if (has_y_) y_ = get_matrix(args, "y");
+      threads_ = static_cast<int>(get_number(args, "threads"));
+      if (owner_.busy_.exchange(true)) {
+        throw make_error(args.Env(), "ERR_COVLASSO_INVALID_ARGUMENT", "the accumulator is busy with another update");
+      }
+    }
+    ~UpdateJob() override { owner_.busy_.store(false); }
+    void run(const RunContext& context) override {
+      accumulate_in_slices(*owner_.acc_, x_, has_y_ ? &y_ : nullptr, threads_, context);
+    }
+
+   private:
+    AccumulatorWrap& owner_;
+    covlasso::MatrixView x_, y_;
+    bool has_y_;
+    int threads_ = 0;
+  };
+
+  template <typename F>
+  static void run_or_throw(Napi::Env env, F&& body) {
+    try {
+      body();
+    } catch (const covlasso::Error& e) {
+      throw make_error(env, covlasso::error_code_name(e.code()), e.what());
+    }
+  }
+
+  void check_idle(Napi::Env env) const {
+    if (busy_.load()) throw make_error(env, "ERR_COVLASSO_INVALID_ARGUMENT", "the accumulator is busy with an update");
+  }
+
+  Napi::Value update(const Napi::CallbackInfo& info) {
+    Napi::Object args = require_object(info.Env(), info[0], "arguments");
+    args.Set("self", info.This());  // the worker keeps args, hence this accumulator, alive
+    return run_async(info, std::make_unique<UpdateJob>(*this, args));
+  }
+  Napi::Value update_sync(const Napi::CallbackInfo& info) {
+    Napi::Object args = require_object(info.Env(), info[0], "arguments");
+    return run_sync(info, std::make_unique<UpdateJob>(*this, args));
+  }
+  Napi::Value merge(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsObject() || !info[0].As<Napi::Object>().InstanceOf(constructor(env).Value())) {
+      throw_invalid(env, "merge() needs another accumulator");
+    }
+    AccumulatorWrap* other = Unwrap(info[0].As<Napi::Object>());
+    check_idle(env);
+    other->check_idle(env);
+    if (other == this) throw_invalid(env, "an accumulator cannot be merged with itself");
+    run_or_throw(env, [&] { acc_->merge(*other->acc_); });
+    return env.Undefined();
+  }
+  Napi::Value count(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(acc_->count()));
+  }
+  // result(center, ddof, out: Float64Array)
+  Napi::Value result(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    check_idle(env);
+    Napi::Object holder = Napi::Object::New(env);
+    holder.Set("out", info[2]);
+    double* out = get_typed<double>(holder, "out", napi_float64_array, acc_->cols_x() * acc_->cols_y());
+    run_or_throw(env, [&] { acc_->result(info[0].ToBoolean().Value(), info[1].ToNumber().DoubleValue(), out); });
+    return env.Undefined();
+  }
+  Napi::Value state(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    check_idle(env);
+    auto copy = [&](const std::vector<double>& v) {
+      Napi::Float64Array a = Napi::Float64Array::New(env, v.size());
+      std::copy(v.begin(), v.end(), a.Data());
+      return a;
+    };
+    Napi::Object s = Napi::Object::New(env);
+    s.Set("count", Napi::Number::New(env, static_cast<double>(acc_->count())));
+    s.Set("shiftX", copy(acc_->shift_x()));
+    s.Set("shiftY", copy(acc_->shift_y()));
+    s.Set("sumX", copy(acc_->sum_x()));
+    s.Set("sumY", copy(acc_->sum_y()));
+    s.Set("moment", copy(acc_->moment()));
+    return s;
+  }
+
+  static Napi::FunctionReference& constructor(Napi::Env env) {
+    return *env.GetInstanceData<Napi::FunctionReference>();
+  }
+
+  std::unique_ptr<covlasso::MomentAccumulator> acc_;
+  std::atomic<bool> busy_{false};
+
+  friend void register_moments(Napi::Env env, Napi::Object exports);
+};
+
+void register_moments(Napi::Env env, Napi::Object exports) {
+  export_job(env, exports, "covariance", &make_covariance_job);
+  Napi::Function ctor = AccumulatorWrap::define(env);
+  env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(ctor)));
+  exports.Set("MomentAccumulator", ctor);
+}
+
+}  // namespace covlasso_binding

@@ -1,0 +1,40 @@
+// Non-owning views of row-major matrices in float32 or float64.
+#pragma once
+
+#include <cstdint>
+
+#include "errors.hpp"
+
+namespace covlasso {
+
+enum class DType { F32, F64 };
+
+// A read-only row-major matrix whose element type is known only at run time.
+struct MatrixView {
+  const void* data = nullptr;
+  DType dtype = DType::F64;
+  int64_t rows = 0;
+  int64_t cols = 0;
+
+  double at(int64_t r, int64_t c) const {
+    const int64_t k = r * cols + c;
+    return dtype == DType::F32 ? static_cast<double>(static_cast<const float*>(data)[k])
+                               : static_cast<const double*>(data)[k];
+  }
+  // The same matrix restricted to rows [begin, end).
+  MatrixView row_slice(int64_t begin, int64_t end) const {
+    const int64_t elem = dtype == DType::F32 ? 4 : 8;
+    return MatrixView{static_cast<const char*>(data) + begin * cols * elem, dtype, end - begin, cols};
+  }
+};
+
+// A read-only row-major float64 matrix (covariances and cross moments).
+struct DoubleMatrixView {
+  const double* data = nullptr;
+  int64_t rows = 0;
+  int64_t cols = 0;
+  const double* row(int64_t r) const { return data + r * cols; }
+  double at(int64_t r, int64_t c) const { return data[r * cols + c]; }
+};
+
+}  // namespace covlasso
