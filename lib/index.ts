@@ -30,3 +30,5 @@ export type {
 } from './lasso';
 export { readNpy, readNpySync, readNpyHeader, writeNpy, writeNpySync, parseNpy, encodeNpy } from './npy';
 export type { NpyArray, NpyDtype, NpyHeader } from './npy';
+export { findDependencies, dependencyReport, columnMeans } from './dependencies';
+export type { FindDependenciesOptions, DependencyReport, TargetDependency } from './dependencies';

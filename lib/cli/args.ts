@@ -1,0 +1,88 @@
+/**
+ * A small, strict command-line parser: `--flag value`, `--flag=value`, boolean switches,
+ * positionals. Unknown flags are usage errors.
+ * @module
+ */
+
+/** A bad command line: the CLI prints the message and exits with status 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Parsed command line. */
+export interface ParsedArgs {
+  positionals: string[];
+  values: Map<string, string>;
+  switches: Set<string>;
+}
+
+/**
+ * Parses argv (without node and script) against the flags a command accepts.
+ * @param valueFlags - flags that take a value
+ * @param switchFlags - flags that take none
+ */
+export function parseArgs(argv: readonly string[], valueFlags: readonly string[], switchFlags: readonly string[]): ParsedArgs {
+  const parsed: ParsedArgs = { positionals: [], values: new Map(), switches: new Set() };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('--') || arg === '--') {
+      parsed.positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+    if (switchFlags.includes(name)) {
+      if (eq >= 0) throw new UsageError(`--${name} takes no value`);
+      parsed.switches.add(name);
+    } else if (valueFlags.includes(name)) {
+      const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
+      if (value === undefined) throw new UsageError(`--${name} needs a value`);
+      parsed.values.set(name, value);
+    } else {
+      throw new UsageError(`unknown option --${name}`);
+    }
+  }
+  return parsed;
+}
+
+/** A number option, or undefined when absent. */
+export function numberOption(args: ParsedArgs, name: string, check?: (v: number) => boolean): number | undefined {
+  const raw = args.values.get(name);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || (check && !check(value))) {
+    throw new UsageError(`--${name}: invalid value '${raw}'`);
+  }
+  return value;
+}
+
+/** `a:b` → [a, b] (either side may be omitted: `:b`, `a:`), checked against `limit`. */
+export function rangeOption(raw: string, limit: number, name: string): [number, number] {
+  const m = /^(\d*):(\d*)$/.exec(raw);
+  if (!m) throw new UsageError(`--${name}: expected a:b, got '${raw}'`);
+  const begin = m[1] === '' ? 0 : Number(m[1]);
+  const end = m[2] === '' ? limit : Number(m[2]);
+  if (begin >= end || end > limit) throw new UsageError(`--${name}: range ${raw} is empty or outside 0:${limit}`);
+  return [begin, end];
+}
+
+/** `1,5,9` or `a:b` (or a mix: `1,4:8`) → indices below `limit`. */
+export function indexListOption(raw: string, limit: number, name: string): number[] {
+  const out: number[] = [];
+  for (const part of raw.split(',')) {
+    if (part.includes(':')) {
+      const [a, b] = rangeOption(part, limit, name);
+      for (let i = a; i < b; i++) out.push(i);
+    } else {
+      const v = Number(part);
+      if (part.trim() === '' || !Number.isInteger(v) || v < 0 || v >= limit) {
+        throw new UsageError(`--${name}: '${part}' is not an index in 0..${limit - 1}`);
+      }
+      out.push(v);
+    }
+  }
+  return out;
+}
