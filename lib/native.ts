@@ -5,6 +5,7 @@
  * the package never throws.
  * @module
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NativeUnavailableError } from './errors';
 
@@ -59,8 +60,10 @@ export interface NativeCsc {
 
 let addon: NativeAddon | undefined;
 
-/** The package root: dist/cjs/native.js and lib/native.ts both sit two levels below it. */
-export const packageRoot = path.resolve(__dirname, '..', '..');
+/** The package root: the compiled dist/cjs/native.js sits two levels below it, lib/native.ts one. */
+export const packageRoot = fs.existsSync(path.join(__dirname, '..', 'package.json'))
+  ? path.resolve(__dirname, '..')
+  : path.resolve(__dirname, '..', '..');
 
 /**
  * Returns the loaded addon, loading it on first call.

@@ -5,6 +5,8 @@
  * @module
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { packageRoot } from '../native';
 import { CovlassoError } from '../errors';
 import { runCov, runDeps, runDemo } from './commands';
 import { UsageError } from './args';
@@ -43,7 +45,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         return 0;
       case '--version':
       case '-v':
-        process.stdout.write(`${JSON.parse(fs.readFileSync(`${__dirname}/../../../package.json`, 'utf8')).version}\n`);
+        process.stdout.write(`${JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')).version}\n`);
         return 0;
       case undefined:
       case '--help':

@@ -1,0 +1,31 @@
+/**
+ * The C++ core's own test programs (test/native/*_test.cpp), compiled with the machine's g++
+ * against native/core only (no Node headers: the core must stay independent of N-API) and run.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const root = path.resolve(__dirname, '..');
+const coreDir = path.join(root, 'native', 'core');
+const coreSources = fs.readdirSync(coreDir).filter((f) => f.endsWith('.cpp')).map((f) => path.join(coreDir, f));
+const tests = fs.readdirSync(path.join(root, 'test', 'native')).filter((f) => f.endsWith('_test.cpp'));
+
+describe('native core (C++ test programs)', () => {
+  it('never includes Node or N-API headers', () => {
+    for (const file of fs.readdirSync(coreDir)) {
+      const text = fs.readFileSync(path.join(coreDir, file), 'utf8');
+      expect(text).not.toMatch(/#include\s*[<"](napi|node_api|node)\.h/);
+    }
+  });
+
+  it.each(tests)('%s passes', (test) => {
+    const exe = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'covlasso-core-')), test.replace('.cpp', ''));
+    execFileSync('g++', ['-std=c++17', '-O2', `-I${coreDir}`, path.join(root, 'test', 'native', test), ...coreSources, '-o', exe, '-pthread'], { stdio: 'pipe' });
+    const run = spawnSync(exe, [], { encoding: 'utf8', timeout: 120_000 });
+    expect(run.stdout).not.toMatch(/^FAIL/m);
+    expect(run.status).toBe(0);
+  });
+});
