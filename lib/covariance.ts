@@ -158,8 +158,13 @@ export class CovarianceAccumulator {
    */
   update(chunk: MatrixLike, options?: RunOptions & { y?: MatrixLike }): Promise<void> {
     const opts = options ?? {};
-    checkRunOptions(opts);
-    const args = this.updateArgs(chunk, opts.y, opts.threads);
+    let args: NativeArgs;
+    try {
+      checkRunOptions(opts);
+      args = this.updateArgs(chunk, opts.y, opts.threads);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const next = this.queue.then(() => runAsync((a, c) => this.native.update(a, c), args, opts));
     this.queue = next.catch(() => undefined);
     return next;

@@ -56,24 +56,29 @@ export function checkRunOptions(options: RunOptions): void {
 
 /** Maps an error thrown by the addon (a plain Error with a `code`) to covlasso's typed errors. */
 export function fromNativeError(error: unknown): unknown {
-  if (!(error instanceof Error) || error instanceof CovlassoError) return error;
-  const code = (error as Error & { code?: string }).code as CovlassoErrorCode | undefined;
+  // Duck-typed: errors created by the addon may come from another realm (e.g. jest's sandbox),
+  // where `instanceof Error` fails.
+  if (error === null || typeof error !== 'object' || error instanceof CovlassoError) return error;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code !== 'string' || !code.startsWith('ERR_COVLASSO_') || typeof message !== 'string') return error;
+  return typedError(code as CovlassoErrorCode, message);
+}
+
+function typedError(code: CovlassoErrorCode, message: string): CovlassoError {
   switch (code) {
     case 'ERR_COVLASSO_NOT_FINITE':
-      return new NotFiniteError(error.message);
+      return new NotFiniteError(message);
     case 'ERR_COVLASSO_NOT_SYMMETRIC':
-      return new NotSymmetricError(error.message);
+      return new NotSymmetricError(message);
     case 'ERR_COVLASSO_ABORTED':
       return new CovlassoAbortError();
     case 'ERR_COVLASSO_INVALID_DTYPE':
-      return new CovlassoTypeError(code, error.message);
+      return new CovlassoTypeError(code, message);
     case 'ERR_COVLASSO_SHAPE_MISMATCH':
     case 'ERR_COVLASSO_INVALID_ARGUMENT':
-      return new CovlassoRangeError(code, error.message);
-    case undefined:
-      return error;
+      return new CovlassoRangeError(code, message);
     default:
-      return new CovlassoError(code, error.message);
+      return new CovlassoError(code, message);
   }
 }
 
