@@ -84,6 +84,7 @@ async function main() {
   let numpy = null;
   let sk = null;
   let skPath = null;
+  let skEstimator = null;
   if (peer) {
     const script = `import numpy as np, time, json
 X = np.load(${JSON.stringify(file)}, mmap_mode='r')[${r0}:${r1}]
@@ -99,6 +100,9 @@ print(json.dumps(out))`;
     const skFile = path.join(tmp, 'sk.json');
     python([path.join(__dirname, 'peer_sklearn.py'), file, '--rows', rows, '--ratio', String(ratio), '--tol', '1e-6', '--out', skFile]);
     sk = JSON.parse(fs.readFileSync(skFile, 'utf8'));
+    const skEstFile = path.join(tmp, 'sk-est.json');
+    python([path.join(__dirname, 'peer_sklearn.py'), file, '--rows', rows, '--ratio', String(ratio), '--tol', '1e-6', '--engine', 'estimator', '--out', skEstFile]);
+    skEstimator = JSON.parse(fs.readFileSync(skEstFile, 'utf8'));
     const skPathFile = path.join(tmp, 'sk-path.json');
     python([path.join(__dirname, 'peer_sklearn.py'), file, '--rows', rows, '--path', '--targets', `0:${targets.length}`, '--tol', '1e-6', '--out', skPathFile]);
     skPath = JSON.parse(fs.readFileSync(skPathFile, 'utf8'));
@@ -115,6 +119,8 @@ print(json.dumps(out))`;
   const conv = single.value.converged.reduce((a, b) => a + b, 0);
   row(`all ${cols} CovLassos, λ ratio ${ratio}`, single.seconds, sk && sk.seconds_total - sk.seconds_gram, 'sklearn lasso_path(precompute=Gram), Gram excluded',
     `covlasso converged ${conv}/${cols}` + (sk ? `, sklearn unconverged ${sk.targets.filter((t) => !t.converged).length}, ours worse than sklearn+1e-6·S_ii: ${worse}` : ''));
+  row(`all ${cols} CovLassos, λ ratio ${ratio}`, single.seconds, skEstimator && skEstimator.seconds_total - skEstimator.seconds_gram, 'sklearn Lasso(precompute=Gram).fit looped, Gram excluded',
+    skEstimator ? `sklearn unconverged ${skEstimator.targets.filter((t) => !t.converged).length}` : '');
   row(`path 100 λ (1 → 1e-3), ${targets.length} targets`, pathRun.seconds, skPath && skPath.seconds_total - skPath.seconds_gram, 'sklearn lasso_path(precompute=Gram)',
     `covlasso converged ${pathRun.value.converged.reduce((a, b) => a + b, 0)}/${pathRun.value.converged.length}`);
 
