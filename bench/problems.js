@@ -5,19 +5,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const covlasso = require('../dist/cjs');
-
-/** Deterministic PRNG (mulberry32) and standard normals. */
-function normals(seed) {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-}
+const { gaussian: normals } = require('../dist/cjs/random');
 
 /** N×C float32 logits = relu(features N×d) · W (d×C): rank ≤ d. */
 function headLogits(rows, cols, width, seed = 1) {

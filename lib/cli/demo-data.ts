@@ -5,6 +5,7 @@
  * @module
  */
 import { Matrix } from '../matrix';
+import { gaussian as normals } from '../random';
 
 /** A planted look-alike: `target`'s head weights ≈ Σ weights[k] · head of sources[k]. */
 export interface PlantedDependency {
@@ -20,22 +21,10 @@ export interface DemoData {
   planted: PlantedDependency[];
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Generates the demo problem (deterministic). */
 export function demoData(options: { samples?: number; seed?: number } = {}): DemoData {
   const samples = options.samples ?? 4000;
-  const random = mulberry32(options.seed ?? 7);
-  const gaussian = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const gaussian = normals(options.seed ?? 7);
   const width = 32;
   const base = 90;
   const categories = 120;
@@ -46,10 +35,10 @@ export function demoData(options: { samples?: number; seed?: number } = {}): Dem
     const count = 2 + (t % 2);
     const sources: number[] = [];
     while (sources.length < count) {
-      const s = Math.floor(random() * base);
+      const s = Math.floor(Math.abs(gaussian() * 1e4)) % base;
       if (!sources.includes(s)) sources.push(s);
     }
-    const raw = sources.map(() => 0.3 + random());
+    const raw = sources.map(() => 0.3 + Math.abs(gaussian()) / 2);
     const total = raw.reduce((a, b) => a + b, 0);
     const weights = raw.map((w) => Math.round((w / total) * 100) / 100);
     for (let j = 0; j < width; j++) {
