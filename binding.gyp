@@ -8,6 +8,7 @@
         "native/core/gram_kernel.cpp",
         "native/core/lasso.cpp",
         "native/core/lasso_target.cpp",
+        "native/core/anderson.cpp",
         "native/binding/job.cpp",
         "native/binding/lasso_binding.cpp",
         "native/binding/moments_binding.cpp",

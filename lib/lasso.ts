@@ -8,182 +8,32 @@
  * Every target runs to a certified duality gap ≤ tol · S_tt.
  * @module
  */
-import { CovlassoRangeError, CovlassoTypeError } from './errors';
-import { asMatrix, Matrix, MatrixLike } from './matrix';
+import { CovlassoRangeError } from './errors';
+import { Matrix, MatrixLike } from './matrix';
 import { loadNative, NativeArgs, NativeCsc } from './native';
-import { checkRunOptions, resolveThreads, runAsync, RunOptions, runSync } from './run';
+import { runAsync, runSync } from './run';
+import { asCovariance, checkSolverOptions, checkTargets, pathLambdas, singleLambda } from './lasso-options';
+import type {
+  CovLassoOptions,
+  CovLassoPathOptions,
+  CovLassoPathResult,
+  CovLassoResult,
+  GeneralProblem,
+  SolverSettings,
+  SparseColumns,
+} from './lasso-types';
+
+export type * from './lasso-types';
+export { asCovariance, checkTargets } from './lasso-options';
 
 /** A sparse matrix in compressed sparse columns: column k holds `values[indptr[k]..indptr[k+1])` at rows `indices[...]`. */
-export interface SparseColumns {
-  rows: number;
-  cols: number;
-  indptr: Int32Array;
-  indices: Int32Array;
-  values: Float64Array;
-}
-
-/** Options shared by {@link covLasso} and {@link covLassoPath}. */
-export interface CovLassoBaseOptions extends RunOptions {
-  /** Target categories (column indices of S); default: every category. */
-  targets?: ArrayLike<number>;
-  /** Converged when the duality gap ≤ tol · S_tt (default 1e-6). */
-  tol?: number;
-  /** Coordinate-descent sweeps allowed per target and λ (default 100000); `converged` says if that sufficed. */
-  maxIter?: number;
-}
-
-/** Options of {@link covLasso}: give `lambda` or `lambdaRatio` (default `lambdaRatio: 0.1`). */
-export interface CovLassoOptions extends CovLassoBaseOptions {
-  /** Absolute λ (≥ 0), the same for every target. */
-  lambda?: number;
-  /** Scale-free λ: λ_t = lambdaRatio · λ_max(t), with λ_max(t) = max_{j≠t} |S_jt|. */
-  lambdaRatio?: number;
-}
-
-/** Per-target results of {@link covLasso}; arrays are indexed like `targets`. */
-export interface CovLassoResult {
-  /** The target categories solved. */
-  targets: Int32Array;
-  /** λ used for each target. */
-  lambda: Float64Array;
-  /** λ_max of each target: at or above it β = 0. */
-  lambdaMax: Float64Array;
-  /** Objective P_t(β). */
-  objective: Float64Array;
-  /** Duality gap of β (an upper bound on objective − optimum). */
-  gap: Float64Array;
-  /** r² = S_tt − 2βᵀS_{:,t} + βᵀSβ: the variance of the target's logit left unexplained. */
-  residualVariance: Float64Array;
-  /** r² / S_tt (0 when S_tt = 0). */
-  relativeError: Float64Array;
-  /** Coordinate-descent sweeps used. */
-  iterations: Int32Array;
-  /** 1 when gap ≤ tol · S_tt, else 0 (maxIter ran out). */
-  converged: Uint8Array;
-  /** Coefficients: column k holds target k's sources (never the target itself). */
-  coef: SparseColumns;
-}
-
-/** Options of {@link covLassoPath}. */
-export interface CovLassoPathOptions extends CovLassoBaseOptions {
-  /** Number of λ values (default 100). */
-  nLambda?: number;
-  /** Smallest λ as a fraction of λ_max (default 1e-3). */
-  ratioMin?: number;
-  /** Explicit decreasing λ ratios, instead of nLambda/ratioMin. */
-  lambdaRatios?: ArrayLike<number>;
-  /** Explicit decreasing absolute λ values (same for every target), instead of ratios. */
-  lambdas?: ArrayLike<number>;
-}
-
-/** Results along a λ path: every array is target-major, index `k * nLambda + l`. */
-export interface CovLassoPathResult extends CovLassoResult {
-  /** Number of λ values per target. */
-  nLambda: number;
-  /** The λ ratios when the path was given relative to λ_max, else null. */
-  ratios: Float64Array | null;
-}
-
-/** A CovLasso problem in general form (internal; used by the dependency toolkit). */
-export interface GeneralProblem {
-  gram: Float64Array;
-  p: number;
-  cross?: Float64Array;
-  m: number;
-  variance: Float64Array;
-  excludeSelf: boolean;
-}
-
-function rangeError(code: 'ERR_COVLASSO_INVALID_ARGUMENT' | 'ERR_COVLASSO_NEGATIVE_LAMBDA' | 'ERR_COVLASSO_TARGET_OUT_OF_RANGE' | 'ERR_COVLASSO_SHAPE_MISMATCH', message: string): CovlassoRangeError {
-  return new CovlassoRangeError(code, message);
-}
-
-function checkLambda(value: unknown, name: string): number {
-  if (typeof value !== 'number' || Number.isNaN(value) || value === Infinity) {
-    throw rangeError('ERR_COVLASSO_INVALID_ARGUMENT', `${name} must be a finite number, got ${String(value)}`);
-  }
-  if (value < 0) throw rangeError('ERR_COVLASSO_NEGATIVE_LAMBDA', `${name} must be >= 0, got ${value}`);
-  return value;
-}
-
-/** The covariance as a square float64 matrix (float32 is widened, by copy). */
-export function asCovariance(S: MatrixLike, name = 'S'): Matrix {
-  const m = asMatrix(S, name);
-  if (m.rows !== m.cols || m.rows === 0) {
-    throw rangeError('ERR_COVLASSO_SHAPE_MISMATCH', `${name} must be square and non-empty, got ${m.rows}x${m.cols}`);
-  }
-  return m.data instanceof Float64Array ? m : new Matrix(m.rows, m.cols, Float64Array.from(m.data));
-}
-
-/** Validated target indices (default: 0..count−1). */
-export function checkTargets(targets: ArrayLike<number> | undefined, count: number): Int32Array {
-  if (targets === undefined) return Int32Array.from({ length: count }, (_, i) => i);
-  if (typeof targets !== 'object' || targets === null || typeof targets.length !== 'number') {
-    throw new CovlassoTypeError('ERR_COVLASSO_INVALID_ARGUMENT', 'targets must be an array of indices');
-  }
-  const out = new Int32Array(targets.length);
-  for (let k = 0; k < targets.length; k++) {
-    const t = targets[k];
-    if (!Number.isInteger(t) || t < 0 || t >= count) {
-      throw rangeError('ERR_COVLASSO_TARGET_OUT_OF_RANGE', `target ${t} is out of range [0, ${count})`);
-    }
-    out[k] = t;
-  }
-  return out;
-}
-
-function checkSolverOptions(options: CovLassoBaseOptions): { tol: number; maxIter: number; threads: number } {
-  checkRunOptions(options);
-  const tol = options.tol ?? 1e-6;
-  const maxIter = options.maxIter ?? 100000;
-  if (typeof tol !== 'number' || !(tol > 0) || !Number.isFinite(tol)) {
-    throw rangeError('ERR_COVLASSO_INVALID_ARGUMENT', `tol must be a finite number > 0, got ${tol}`);
-  }
-  if (!Number.isInteger(maxIter) || maxIter < 1 || maxIter > 2 ** 31 - 1) {
-    throw rangeError('ERR_COVLASSO_INVALID_ARGUMENT', `maxIter must be a positive integer, got ${maxIter}`);
-  }
-  return { tol, maxIter, threads: resolveThreads(options.threads) };
-}
-
-/** The λ sequence of a single fit: absolute `lambda` or relative `lambdaRatio` (default 0.1). */
-function singleLambda(options: CovLassoOptions): { values: Float64Array; relative: boolean } {
-  if (options.lambda !== undefined && options.lambdaRatio !== undefined) {
-    throw rangeError('ERR_COVLASSO_INVALID_ARGUMENT', 'give either lambda or lambdaRatio, not both');
-  }
-  if (options.lambda !== undefined) return { values: Float64Array.of(checkLambda(options.lambda, 'lambda')), relative: false };
-  return { values: Float64Array.of(checkLambda(options.lambdaRatio ?? 0.1, 'lambdaRatio')), relative: true };
-}
-
-/** The λ sequence of a path: explicit ratios or λs, else nLambda log-spaced ratios down to ratioMin. */
-function pathLambdas(options: CovLassoPathOptions): { values: Float64Array; relative: boolean } {
-  const explicit = [options.lambdaRatios, options.lambdas].filter((v) => v !== undefined).length;
-  if (explicit > 1 || (explicit === 1 && (options.nLambda !== undefined || options.ratioMin !== undefined))) {
-    throw rangeError('ERR_COVLASSO_INVALID_ARGUMENT', 'give one of lambdaRatios, lambdas, or nLambda/ratioMin');
-  }
-  const given = options.lambdaRatios ?? options.lambdas;
-  if (given !== undefined) {
-    if (given.length === 0) throw rangeError('ERR_COVLASSO_INVALID_ARGUMENT', 'the λ list is empty');
-    const values = Float64Array.from(given, (v, i) => checkLambda(v, `lambda value ${i}`));
-    return { values, relative: options.lambdas === undefined };
-  }
-  const n = options.nLambda ?? 100;
-  const ratioMin = options.ratioMin ?? 1e-3;
-  if (!Number.isInteger(n) || n < 1) throw rangeError('ERR_COVLASSO_INVALID_ARGUMENT', `nLambda must be a positive integer, got ${n}`);
-  if (typeof ratioMin !== 'number' || !(ratioMin > 0 && ratioMin <= 1)) {
-    throw rangeError('ERR_COVLASSO_INVALID_ARGUMENT', `ratioMin must be in (0, 1], got ${ratioMin}`);
-  }
-  const values = new Float64Array(n);
-  for (let k = 0; k < n; k++) values[k] = n === 1 ? 1 : Math.pow(ratioMin, k / (n - 1));
-  return { values, relative: true };
-}
-
 interface PreparedSolve {
   args: NativeArgs;
   finish: (csc: NativeCsc) => CovLassoPathResult;
 }
 
 /** Builds the native arguments and output arrays of a batch solve (internal). */
-export function prepareSolve(problem: GeneralProblem, targets: Int32Array, lambdas: { values: Float64Array; relative: boolean }, settings: { tol: number; maxIter: number; threads: number }): PreparedSolve {
+export function prepareSolve(problem: GeneralProblem, targets: Int32Array, lambdas: { values: Float64Array; relative: boolean }, settings: SolverSettings): PreparedSolve {
   const n = targets.length * lambdas.values.length;
   const out = {
     lambda: new Float64Array(n),
@@ -193,8 +43,12 @@ export function prepareSolve(problem: GeneralProblem, targets: Int32Array, lambd
     residualVariance: new Float64Array(n),
     iterations: new Int32Array(n),
     converged: new Uint8Array(n),
+    pathLength: new Int32Array(targets.length),
   };
   const args: NativeArgs = { ...problem, targets, lambdas: lambdas.values, relative: lambdas.relative, ...settings, out };
+  if (settings.penaltyFactor && settings.penaltyFactor.length !== problem.p) {
+    throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `penaltyFactor must hold ${problem.p} values`);
+  }
   const finish = (csc: NativeCsc): CovLassoPathResult => {
     const relativeError = new Float64Array(n);
     const nLambda = lambdas.values.length;
@@ -222,20 +76,20 @@ function intraProblem(S: Matrix): GeneralProblem {
 }
 
 function asSingle(result: CovLassoPathResult): CovLassoResult {
-  const { nLambda: _n, ratios: _r, ...single } = result;
+  const { nLambda: _n, ratios: _r, pathLength: _l, ...single } = result;
   return single;
 }
 
 function prepareSingle(S: MatrixLike, options: CovLassoOptions): PreparedSolve {
   const cov = asCovariance(S);
-  const settings = checkSolverOptions(options);
-  return prepareSolve(intraProblem(cov), checkTargets(options.targets, cov.rows), singleLambda(options), settings);
+  const targets = checkTargets(options.targets, cov.rows);
+  return prepareSolve(intraProblem(cov), targets, singleLambda(options), checkSolverOptions(options, cov.rows, targets.length));
 }
 
 function preparePath(S: MatrixLike, options: CovLassoPathOptions): PreparedSolve {
   const cov = asCovariance(S);
-  const settings = checkSolverOptions(options);
-  return prepareSolve(intraProblem(cov), checkTargets(options.targets, cov.rows), pathLambdas(options), settings);
+  const targets = checkTargets(options.targets, cov.rows);
+  return prepareSolve(intraProblem(cov), targets, pathLambdas(options), checkSolverOptions(options, cov.rows, targets.length));
 }
 
 /**
@@ -278,7 +132,7 @@ export function covLassoPathSync(S: MatrixLike, options: Omit<CovLassoPathOption
 export function pathStep(path: CovLassoPathResult, lambdaIndex: number): CovLassoResult {
   const K = path.nLambda;
   if (!Number.isInteger(lambdaIndex) || lambdaIndex < 0 || lambdaIndex >= K) {
-    throw rangeError('ERR_COVLASSO_INVALID_ARGUMENT', `lambda index ${lambdaIndex} is outside 0..${K - 1}`);
+    throw new CovlassoRangeError('ERR_COVLASSO_INVALID_ARGUMENT', `lambda index ${lambdaIndex} is outside 0..${K - 1}`);
   }
   const T = path.targets.length;
   const pick = <A extends Float64Array | Int32Array | Uint8Array>(a: A): A => {

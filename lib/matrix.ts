@@ -3,6 +3,7 @@
  * @module
  */
 import { CovlassoRangeError, CovlassoTypeError } from './errors';
+import { isTypedArray } from './typed';
 
 /** Element type of a {@link Matrix}. */
 export type Dtype = 'float32' | 'float64';
@@ -44,7 +45,7 @@ export class Matrix implements MatrixLike {
     if (!Number.isSafeInteger(rows) || rows < 0 || !Number.isSafeInteger(cols) || cols < 0) {
       throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `matrix shape must be non-negative integers, got ${rows}x${cols}`);
     }
-    if (!(data instanceof Float32Array) && !(data instanceof Float64Array)) {
+    if (!isTypedArray(data, 'Float32Array') && !isTypedArray(data, 'Float64Array')) {
       throw new CovlassoTypeError('ERR_COVLASSO_INVALID_DTYPE', `matrix data must be a Float32Array or Float64Array, got ${describe(data)}`);
     }
     if (data.length !== rows * cols) {
@@ -57,7 +58,7 @@ export class Matrix implements MatrixLike {
 
   /** `'float32'` or `'float64'`. */
   get dtype(): Dtype {
-    return this.data instanceof Float32Array ? 'float32' : 'float64';
+    return isTypedArray(this.data, 'Float32Array') ? 'float32' : 'float64';
   }
 
   /** `[rows, cols]`. */

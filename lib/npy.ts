@@ -16,6 +16,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 
 import { CovlassoRangeError, CovlassoTypeError, NpyFormatError } from './errors';
+import { isTypedArray } from './typed';
 
 /** Element types covlasso reads and writes in `.npy` files. */
 export type NpyDtype = 'float32' | 'float64' | 'int32' | 'int64';
@@ -453,10 +454,10 @@ export async function readNpyHeader(path: string): Promise<NpyHeader> {
 /* ------------------------------------------------------------------------------------------ */
 
 function dtypeOfData(data: unknown): NpyDtype | undefined {
-  if (data instanceof Float32Array) return 'float32';
-  if (data instanceof Float64Array) return 'float64';
-  if (data instanceof Int32Array) return 'int32';
-  if (data instanceof BigInt64Array) return 'int64';
+  if (isTypedArray(data, 'Float32Array')) return 'float32';
+  if (isTypedArray(data, 'Float64Array')) return 'float64';
+  if (isTypedArray(data, 'Int32Array')) return 'int32';
+  if (isTypedArray(data, 'BigInt64Array')) return 'int64';
   return undefined;
 }
 

@@ -10,8 +10,10 @@ namespace {
 
 // args: { gram: Float64Array (p×p), p, cross?: Float64Array (p×m), m, variance: Float64Array (m),
 //         excludeSelf, targets: Int32Array, lambdas: Float64Array, relative, tol, maxIter, threads,
+//         l1Ratio, positive, stopRelativeError, penaltyFactor?: Float64Array (p),
+//         warmStart?: { indptr: Int32Array (T+1), indices: Int32Array, values: Float64Array },
 //         out: { lambda, lambdaMax, objective, gap, residualVariance: Float64Array (T·K),
-//                iterations: Int32Array (T·K), converged: Uint8Array (T·K) } }
+//                iterations: Int32Array (T·K), converged: Uint8Array (T·K), pathLength: Int32Array (T) } }
 // result: the coefficients in compressed sparse columns { indptr, indices, values }.
 class LassoJob : public Job {
  public:
@@ -38,6 +40,13 @@ class LassoJob : public Job {
     options_.tol = get_number(args, "tol");
     options_.max_iter = static_cast<int64_t>(get_number(args, "maxIter"));
     options_.threads = static_cast<int>(get_number(args, "threads"));
+    options_.l1_ratio = get_number(args, "l1Ratio");
+    options_.positive = get_bool(args, "positive");
+    options_.stop_relative_error = get_number(args, "stopRelativeError");
+    if (!args.Get("penaltyFactor").IsUndefined()) {
+      problem_.penalty_factor = get_typed<double>(args, "penaltyFactor", napi_float64_array, p);
+    }
+    if (args.Get("warmStart").IsObject()) read_warm_start(require_object(args.Env(), args.Get("warmStart"), "warmStart"), p);
     Napi::Object out = require_object(args.Env(), args.Get("out"), "out");
     const int64_t n = n_targets_ * n_lambda;
     out_.lambda = get_typed<double>(out, "lambda", napi_float64_array, n);
@@ -47,13 +56,15 @@ class LassoJob : public Job {
     out_.residual_variance = get_typed<double>(out, "residualVariance", napi_float64_array, n);
     out_.iterations = get_typed<int32_t>(out, "iterations", napi_int32_array, n);
     out_.converged = get_typed<uint8_t>(out, "converged", napi_uint8_array, n);
+    out_.path_length = get_typed<int32_t>(out, "pathLength", napi_int32_array, n_targets_);
   }
 
   void run(const RunContext& context) override {
     options_.cancel = context.cancel;
     options_.progress = context.progress;
     covlasso::validate_problem(problem_, options_.threads);
-    coefs_ = covlasso::solve_lasso_batch(problem_, targets_, n_targets_, lambdas_, options_, out_);
+    coefs_ = covlasso::solve_lasso_batch(problem_, targets_, n_targets_, lambdas_, options_, out_,
+                                         warm_.empty() ? nullptr : &warm_);
   }
 
   Napi::Value result(Napi::Env env) override {
@@ -79,6 +90,26 @@ class LassoJob : public Job {
   }
 
  private:
+  // Copies the warm-start columns (small) so the job owns them.
+  void read_warm_start(const Napi::Object& warm, int64_t p) {
+    const int32_t* indptr = get_typed<int32_t>(warm, "indptr", napi_int32_array, n_targets_ + 1);
+    const int64_t nnz = indptr[n_targets_];
+    const int32_t* indices = get_typed<int32_t>(warm, "indices", napi_int32_array, nnz);
+    const double* values = get_typed<double>(warm, "values", napi_float64_array, nnz);
+    warm_.resize(static_cast<size_t>(n_targets_));
+    for (int64_t k = 0; k < n_targets_; ++k) {
+      if (indptr[k] < 0 || indptr[k] > indptr[k + 1] || indptr[k + 1] > nnz) {
+        throw make_error(warm.Env(), "ERR_COVLASSO_INVALID_ARGUMENT", "warmStart.indptr is not a valid column pointer");
+      }
+      warm_[k].indices.assign(indices + indptr[k], indices + indptr[k + 1]);
+      warm_[k].values.assign(values + indptr[k], values + indptr[k + 1]);
+      for (int32_t j : warm_[k].indices) {
+        if (j < 0 || j >= p) throw make_error(warm.Env(), "ERR_COVLASSO_INVALID_ARGUMENT", "warmStart has a row index out of range");
+      }
+    }
+  }
+
+  std::vector<covlasso::SparseCoef> warm_;
   covlasso::LassoProblem problem_;
   covlasso::LambdaSequence lambdas_;
   covlasso::SolveOptions options_;

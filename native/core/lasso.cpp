@@ -67,7 +67,8 @@ void validate_problem(const LassoProblem& problem, int threads) {
 
 std::vector<SparseCoef> solve_lasso_batch(const LassoProblem& problem, const int32_t* targets,
                                           int64_t n_targets, const LambdaSequence& lambdas,
-                                          const SolveOptions& options, const LassoResultArrays& out) {
+                                          const SolveOptions& options, const LassoResultArrays& out,
+                                          const std::vector<SparseCoef>* warm_start) {
   const int64_t n_lambda = static_cast<int64_t>(lambdas.values.size());
   if (n_lambda == 0) throw Error(ErrorCode::InvalidArgument, "no lambda values given");
   for (double v : lambdas.values) {
@@ -77,6 +78,20 @@ std::vector<SparseCoef> solve_lasso_batch(const LassoProblem& problem, const int
   }
   if (!(options.tol > 0) || options.max_iter <= 0) {
     throw Error(ErrorCode::InvalidArgument, "tol must be > 0 and max_iter >= 1");
+  }
+  if (!(options.l1_ratio > 0 && options.l1_ratio <= 1)) {
+    throw Error(ErrorCode::InvalidArgument, "l1_ratio must be in (0, 1]");
+  }
+  if (problem.penalty_factor != nullptr) {
+    for (int64_t j = 0; j < problem.gram.rows; ++j) {
+      const double w = problem.penalty_factor[j];
+      if (!std::isfinite(w) || w < 0) {
+        throw Error(ErrorCode::InvalidArgument, "penalty factor " + std::to_string(j) + " must be finite and >= 0");
+      }
+    }
+  }
+  if (warm_start != nullptr && static_cast<int64_t>(warm_start->size()) != n_targets) {
+    throw Error(ErrorCode::ShapeMismatch, "warm start must hold one coefficient vector per target");
   }
   for (int64_t k = 0; k < n_targets; ++k) {
     if (targets[k] < 0 || targets[k] >= problem.cross.cols) {
@@ -90,23 +105,36 @@ std::vector<SparseCoef> solve_lasso_batch(const LassoProblem& problem, const int
   std::vector<std::unique_ptr<TargetSolver>> solvers(static_cast<size_t>(threads));
   std::atomic<int64_t> targets_done{0};
   parallel_for(n_targets, threads, [&](int64_t task, int slot) {
-    if (!solvers[slot]) solvers[slot] = std::make_unique<TargetSolver>(problem);
+    if (!solvers[slot]) solvers[slot] = std::make_unique<TargetSolver>(problem, options);
     TargetSolver& solver = *solvers[slot];
-    const double lambda_max = solver.load_target(targets[task]);
+    const double lambda_max = solver.load_target(targets[task], warm_start ? &(*warm_start)[task] : nullptr);
+    const double d = problem.variance[targets[task]];
+    bool stopped = false;
+    int32_t solved = 0;
     for (int64_t k = 0; k < n_lambda; ++k) {
       const double value = lambdas.values[k];
       const double lambda = lambdas.relative ? value * lambda_max : value;
-      const TargetSolver::Outcome outcome = solver.solve(lambda, options);
       const int64_t at = task * n_lambda + k;
       out.lambda[at] = lambda;
       out.lambda_max[at] = lambda_max;
+      if (stopped) {
+        out.objective[at] = out.gap[at] = out.residual_variance[at] = std::nan("");
+        out.iterations[at] = 0;
+        out.converged[at] = 0;
+        continue;
+      }
+      const TargetSolver::Outcome outcome = solver.solve(lambda);
       out.objective[at] = outcome.certificate.objective;
       out.gap[at] = outcome.certificate.gap;
       out.residual_variance[at] = outcome.certificate.residual_variance;
       out.iterations[at] = static_cast<int32_t>(std::min<int64_t>(outcome.iterations, INT32_MAX));
       out.converged[at] = outcome.converged ? 1 : 0;
       solver.export_coef(coefs[at]);
+      ++solved;
+      stopped = options.stop_relative_error > 0 && d > 0 &&
+                outcome.certificate.residual_variance <= options.stop_relative_error * d;
     }
+    if (out.path_length != nullptr) out.path_length[task] = solved;
     const int64_t done = targets_done.fetch_add(1) + 1;
     if (options.progress) options.progress(static_cast<double>(done) / n_targets);
   });

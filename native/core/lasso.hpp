@@ -1,9 +1,11 @@
 // Batched Covariance Lasso (DESIGN.md §2), solved by coordinate descent on the covariance.
 //
-// General form, one target t:  minimise  P(β) = ½ (d_t − 2 βᵀ s_t + βᵀ G β) + λ ‖β‖₁
+// General form, one target t:  minimise
+//   P(β) = ½ (d_t − 2 βᵀ s_t + βᵀ G β) + λ·l1_ratio·Σ_j w_j |β_j| + ½ λ·(1 − l1_ratio) ‖β‖²
 // with G the p×p Gram (covariance of the sources), s_t column t of the p×m cross moments,
-// d_t the target's variance, and, in the intra-model case, coordinate t excluded (β_t = 0).
-// Intra-model: G = S, cross = S, variance = diag(S), exclude_self = true.
+// d_t the target's variance, w the penalty factors, optionally β ≥ 0, and, in the intra-model
+// case, coordinate t excluded (β_t = 0). Intra-model: G = S, cross = S, variance = diag(S),
+// exclude_self = true. The plain CovLasso is l1_ratio = 1, w = 1.
 #pragma once
 
 #include <atomic>
@@ -21,10 +23,13 @@ struct LassoProblem {
   DoubleMatrixView cross;      // p×m, column t is s_t
   const double* variance;      // m values d_t
   bool exclude_self = false;   // coordinate t is never used for target t (requires p == m)
+  const double* penalty_factor = nullptr;  // p weights w_j ≥ 0 (null: all 1)
 };
 
 // The λ sequence every target walks through, warm-starting each from the previous one.
-// relative: λ = value · λ_max(t) with λ_max(t) = max over allowed j of |s_t[j]|.
+// relative: λ = value · λ_max(t), λ_max(t) = max over allowed penalised j of |s_t[j]| / w_j
+// (s_t[j] / w_j when positive), divided by l1_ratio: the smallest λ with β = 0 optimal when
+// every coordinate is penalised.
 struct LambdaSequence {
   std::vector<double> values;  // one value: a single fit; several (decreasing): a path
   bool relative = true;
@@ -33,6 +38,9 @@ struct LambdaSequence {
 struct SolveOptions {
   double tol = 1e-6;           // converged when gap ≤ tol · d_t
   int64_t max_iter = 100000;   // coordinate-descent sweeps per (target, λ)
+  double l1_ratio = 1.0;       // in (0, 1]: 1 is the lasso, < 1 the elastic net
+  bool positive = false;       // constrain β ≥ 0
+  double stop_relative_error = 0;  // > 0: a target's path stops once r²/d ≤ this
   int threads = 0;             // ≤ 0: all hardware threads
   const CancelFlag* cancel = nullptr;
   std::function<void(double)> progress;  // called with the fraction of targets done; any thread
@@ -48,6 +56,7 @@ struct LassoResultArrays {
   double* residual_variance;
   int32_t* iterations;
   uint8_t* converged;
+  int32_t* path_length = nullptr;  // per target: λ values solved (< n_lambda after an early stop)
 };
 
 // Sparse coefficients of one (target, λ): coordinates of G with non-zero β, ascending.
@@ -62,9 +71,13 @@ void validate_problem(const LassoProblem& problem, int threads);
 
 // Solves every target in `targets` (indices into the columns of `cross`) for every λ of the
 // sequence. Targets run in parallel, each on one thread, so results do not depend on `threads`.
+// warm_start (optional, one per target): the starting coefficients of each target's first λ.
+// After an early path stop the remaining entries hold λ, NaN objective/gap/variance, 0
+// iterations, converged 0 and no coefficients.
 // Returns the coefficients, in the same order as the result arrays.
 std::vector<SparseCoef> solve_lasso_batch(const LassoProblem& problem, const int32_t* targets,
                                           int64_t n_targets, const LambdaSequence& lambdas,
-                                          const SolveOptions& options, const LassoResultArrays& out);
+                                          const SolveOptions& options, const LassoResultArrays& out,
+                                          const std::vector<SparseCoef>* warm_start = nullptr);
 
 }  // namespace covlasso
