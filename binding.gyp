@@ -9,6 +9,8 @@
         "native/core/lasso.cpp",
         "native/core/lasso_target.cpp",
         "native/core/anderson.cpp",
+        "native/core/vector_ops.cpp",
+        "native/core/small_linalg.cpp",
         "native/binding/job.cpp",
         "native/binding/lasso_binding.cpp",
         "native/binding/moments_binding.cpp",

@@ -5,7 +5,9 @@
 //  * the working set W (current non-zeros, unpenalised coordinates, and the strongest KKT
 //    violators) is packed into a dense |W|×|W| block of G, and sweeps run on it with
 //    q_W = (Gβ)_W kept incrementally, until W's own duality gap is small;
-//  * Anderson extrapolation every few sweeps (anderson.hpp) for badly conditioned blocks;
+//  * once the signs settle, a Newton step on the support (the stationarity equations solved by
+//    Cholesky), and Anderson extrapolation every few sweeps (anderson.hpp), for the badly
+//    conditioned blocks real logits give;
 //  * between rounds q = Gβ is recomputed from scratch over the non-zeros (no drift), the full
 //    KKT conditions are checked over every allowed coordinate, and the duality gap is computed;
 //  * the solver stops only when the gap is ≤ tol · d, or when max_iter sweeps are spent.
@@ -43,6 +45,9 @@ class TargetSolver {
   void recompute_q();
   void choose_working_set(const Penalty& pen, double strong_l1);
   Penalty packed_penalty(const Penalty& pen) const;
+  void add_row(size_t a, double factor, double* q) const;
+  double gram_entry(size_t a, size_t b) const;
+  bool try_support_step(const Penalty& packed);
   Certificate working_certificate(const double* beta, const double* q, const Penalty& packed) const;
   int64_t sweep_working_set(const Penalty& packed, double inner_gap, int64_t max_sweeps);
   void try_anderson_step(const Penalty& packed);
@@ -56,10 +61,18 @@ class TargetSolver {
   std::vector<double> diag_;  // G_jj
   std::vector<double> s_, beta_, q_;
   std::vector<int32_t> working_;  // coordinates in W, ascending
-  // Packed working-set data.
+  // Packed working-set data. G_WW is packed only up to this size (8 MiB per thread); larger
+  // working sets read G's rows directly.
+  static constexpr size_t kMaxPackedWorkingSet = 1024;
+  bool packed_ = true;
   std::vector<double> gram_w_, s_w_, q_w_, beta_w_, diag_w_, weights_w_;
   std::vector<double> history_;  // the last kAndersonDepth + 1 iterates of β_W
   std::vector<double> candidate_, candidate_q_;
+  // Newton step on the support: tried after kSettledSweeps sweeps without a sign change.
+  static constexpr int kSettledSweeps = 3;
+  static constexpr size_t kMaxNewtonSupport = 600;
+  std::vector<size_t> support_;
+  std::vector<double> system_, rhs_, solution_;
 };
 
 }  // namespace covlasso
