@@ -16,6 +16,12 @@ namespace {
 // that the packed working set stays small (its cost per sweep is |W| per changed coordinate).
 constexpr size_t kMinWorkingGrowth = 10;
 
+size_t count_nonzero(const std::vector<double>& v) {
+  size_t n = 0;
+  for (double x : v) n += x != 0;
+  return n;
+}
+
 }  // namespace
 
 TargetSolver::TargetSolver(const LassoProblem& problem, const SolveOptions& options)
@@ -216,6 +222,7 @@ int64_t TargetSolver::sweep_working_set(const Penalty& packed, double inner_gap,
   int64_t sweeps = 0;
   int settled = 0;             // consecutive sweeps without a sign change on W
   bool newton_failed = false;  // a support step was refused since the last sign change
+  int64_t since_newton = 0;    // sweeps since the last support step
   while (sweeps < max_sweeps) {
     if (++sweeps % 64 == 0) throw_if_cancelled(options_.cancel);
     bool signs_changed = false;
@@ -231,7 +238,14 @@ int64_t TargetSolver::sweep_working_set(const Penalty& packed, double inner_gap,
     }
     settled = signs_changed ? 0 : settled + 1;
     if (signs_changed) newton_failed = false;
-    if (settled >= kSettledSweeps && !newton_failed) newton_failed = !try_support_step(packed);
+    ++since_newton;
+    // A support step costs |A|³/3 flops, a sweep at least |A|²: spacing the steps |A|/3 sweeps
+    // apart keeps them within the cost of the sweeps themselves.
+    if (settled >= kSettledSweeps && !newton_failed &&
+        3 * since_newton >= static_cast<int64_t>(count_nonzero(beta_w_))) {
+      since_newton = 0;
+      newton_failed = !try_support_step(packed);
+    }
     const Certificate cert = working_certificate(beta_w_.data(), q_w_.data(), packed);
     if (cert.gap <= inner_gap && cert.unpenalised_kkt <= inner_gap) break;
     const size_t slot = static_cast<size_t>((sweeps - 1) % (kAndersonDepth + 1));
