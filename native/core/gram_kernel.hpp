@@ -45,6 +45,33 @@ KernelPath select_kernel_path();
 
 StripKernel strip_kernel(KernelPath path);
 
+// ---- float32 products (all inputs float32) ----
+//
+// Strips are 16 floats wide (one zmm): strip32[r*16 + c] = float(double(x[r][16s + c]) − shift),
+// zero-padded past the last column. The kernel sums the products of kKc consecutive rows in
+// float32 registers (fused multiply-adds, rows in increasing order, from zero), converts each
+// such 16×16 partial tile to float64 and adds it to c; the next kKc rows start again from zero.
+// Error: each float32 partial has a relative error of at most about kKc·2⁻²⁴ of Σ|products|
+// (worst case; round-to-nearest makes the typical error ~√kKc·2⁻²⁴), and the float64 sum of
+// the partials adds nothing measurable. See the comment at the top of gram_kernel.cpp.
+constexpr int64_t kStripWidth32 = 16;
+constexpr int64_t kKc = 64;
+
+inline int64_t strips32_for(int64_t cols) { return (cols + kStripWidth32 - 1) / kStripWidth32; }
+
+// Like pack_block for a float32 matrix m: packs rows [r0, r0 + k), minus shift (subtracted in
+// float64, then rounded to float32), into panel as strips32_for(m.cols) strips of k rows each
+// (strip s at panel + s·k·16), and adds each column's sum of the packed (rounded) values to
+// sums, so sums and products describe the same float32 data.
+void pack_block_f32(const MatrixView& m, int64_t r0, int64_t k, const double* shift, float* panel,
+                    double* sums, int threads);
+
+// c[i*ldc + j] += Σ_{chunks} double(Σ_{r in chunk} a[r*16 + i] · b[r*16 + j]) for i, j < 16,
+// chunks of kKc rows (the last one shorter) in increasing order, as described above.
+using StripKernel32 = void (*)(const float* a, const float* b, int64_t k, double* c, int64_t ldc);
+
+StripKernel32 strip_kernel_f32(KernelPath path);
+
 const char* kernel_path_name(KernelPath path);
 
 }  // namespace detail

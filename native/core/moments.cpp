@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <new>
+#include <cstdint>
 #include <string>
 
 #include "gram_kernel.hpp"
@@ -24,6 +25,14 @@ constexpr int64_t kBlockRows = 512;
 // Output tiles are kTileStrips × kTileStrips strips (128 × 128 elements): enough tasks to
 // balance a few threads for p in the hundreds, few enough that task overhead is negligible.
 constexpr int64_t kTileStrips = 16;
+// float32 path: 1024 rows of float strips take the same panel memory as the float64 path's 512
+// rows of double strips (4 KiB per padded column and side) and halve the number of passes over
+// the moment matrix per row, which matters twice as much when the products run twice as fast.
+constexpr int64_t kBlockRows32 = 1024;
+// float32 tiles are 8 × 8 strips of 16 columns: again 128 × 128 output elements.
+constexpr int64_t kTileStrips32 = 8;
+// Rows averaged for the shift (see choose_shift).
+constexpr int64_t kShiftRows = 512;
 // Below this many multiply-adds per block, waking other threads costs more than it saves.
 constexpr int64_t kMinParallelWork = int64_t(1) << 20;
 
@@ -77,10 +86,122 @@ void check_view(const MatrixView& m, const char* name) {
           std::string(name) + " has no data");
 }
 
+
+// The shift: the mean of the first min(rows, kShiftRows) rows (summed in float64 in row order),
+// rounded to the input's dtype. Near the mean, shifted values are small, so the products lose
+// nothing to cancellation even when the mean is huge relative to the spread; a representable
+// shift keeps x − shift exact in float32 whenever x and the shift are within a factor 2.
+void choose_shift(const MatrixView& m, std::vector<double>& shift) {
+  const int64_t rows = std::min(kShiftRows, m.rows);
+  std::vector<double> acc(m.cols, 0.0);
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t c = 0; c < m.cols; ++c) acc[c] += m.at(r, c);
+  }
+  for (int64_t c = 0; c < m.cols; ++c) {
+    double v = acc[c] / static_cast<double>(rows);
+    if (m.dtype == DType::F32) v = static_cast<double>(static_cast<float>(v));
+    shift[c] = std::isfinite(v) ? v : m.at(0, c);  // a float32 mean cannot overflow; f64 might
+  }
+}
+
+// 64-byte aligned scratch for the packed panels (one strip row = one cache line).
+template <typename T>
+class AlignedPanel {
+ public:
+  void resize(int64_t n) {
+    buf_.resize(n + 64 / sizeof(T));
+    auto p = reinterpret_cast<std::uintptr_t>(buf_.data());
+    data_ = buf_.data() + ((64 - p % 64) % 64) / sizeof(T);
+  }
+  T* data() { return data_; }
+ private:
+  std::vector<T> buf_;
+  T* data_ = nullptr;
+};
+
+// The blocked product loop shared by both paths. T: packed element type, W: strip width.
+// Each block of rows is packed once (shared by all threads); the output is cut into tiles of
+// tile_strips × tile_strips strips handed out as tasks, so every element of the moment is summed
+// in the same order whatever the thread count. Larger (off-diagonal) tiles go first, so the
+// half-size diagonal tiles fill the gaps at the end of a block.
+template <typename T, int64_t W, typename Pack, typename Kernel>
+void accumulate_blocks(const MatrixView& x, const MatrixView* y, bool symmetric, int64_t block_rows,
+                       int64_t tile_strips, int threads, const CancelFlag* cancel,
+                       const std::vector<double>& shift_x, const std::vector<double>& shift_y,
+                       std::vector<double>& sum_x, std::vector<double>& sum_y,
+                       double* moment, int64_t& n, Pack pack, Kernel kernel) {
+  const int64_t p = x.cols, q = symmetric ? x.cols : y->cols;
+  const int64_t sx = (p + W - 1) / W, sy = (q + W - 1) / W;
+  const int64_t rows_max = std::min(block_rows, x.rows);
+  AlignedPanel<T> panel_x, panel_y;
+  try {
+    panel_x.resize(rows_max * sx * W);
+    if (!symmetric) panel_y.resize(rows_max * sy * W);
+  } catch (const std::bad_alloc&) {
+    throw Error(ErrorCode::OutOfMemory, "cannot allocate the packing panels");
+  }
+
+  const int64_t tx = (sx + tile_strips - 1) / tile_strips, ty = (sy + tile_strips - 1) / tile_strips;
+  std::vector<std::pair<int64_t, int64_t>> tiles;
+  for (int64_t i = 0; i < tx; ++i) {
+    for (int64_t j = symmetric ? i + 1 : 0; j < ty; ++j) tiles.emplace_back(i, j);
+  }
+  if (symmetric) {
+    for (int64_t i = 0; i < tx; ++i) tiles.emplace_back(i, i);
+  }
+
+  for (int64_t r0 = 0; r0 < x.rows; r0 += block_rows) {
+    throw_if_cancelled(cancel);
+    const int64_t k = std::min(block_rows, x.rows - r0);
+    pack(x, r0, k, shift_x.data(), panel_x.data(), sum_x.data(), threads);
+    const T* px = panel_x.data();
+    const T* py = px;
+    if (!symmetric) {
+      pack(*y, r0, k, shift_y.data(), panel_y.data(), sum_y.data(), threads);
+      py = panel_y.data();
+    }
+    const int64_t work = k * p * q / (symmetric ? 2 : 1);
+    const int tile_threads = work < kMinParallelWork ? 1 : threads;
+    parallel_for(static_cast<int64_t>(tiles.size()), tile_threads, [&](int64_t t, int) {
+      const int64_t is0 = tiles[t].first * tile_strips, is1 = std::min(sx, is0 + tile_strips);
+      const int64_t js0 = tiles[t].second * tile_strips, js1 = std::min(sy, js0 + tile_strips);
+      double edge[W * W];
+      // js outer: one right-hand strip is reused against all the left-hand strips of the tile.
+      for (int64_t js = js0; js < js1; ++js) {
+        const int64_t j0 = js * W, jw = std::min(W, q - j0);
+        for (int64_t is = is0; is < is1; ++is) {
+          if (symmetric && is > js) break;  // strictly below the diagonal
+          const T* a = px + is * k * W;
+          const T* b = py + js * k * W;
+          const int64_t i0 = is * W, iw = std::min(W, p - i0);
+          if (iw == W && jw == W) {
+            kernel(a, b, k, moment + i0 * q + j0, q);
+            continue;
+          }
+          // A ragged edge: sum into a zeroed W×W buffer (0 + s == s exactly, so the result is
+          // the same as for a full tile), then add the part that exists.
+          std::fill(edge, edge + W * W, 0.0);
+          kernel(a, b, k, edge, W);
+          for (int64_t i = 0; i < iw; ++i) {
+            double* dst = moment + (i0 + i) * q + j0;
+            for (int64_t j = 0; j < jw; ++j) dst[j] += edge[i * W + j];
+          }
+        }
+      }
+    });
+    if (symmetric) std::copy(sum_x.begin(), sum_x.end(), sum_y.begin());
+    n += k;  // the block is fully in: the state is consistent again
+  }
+}
+
 }  // namespace
 
 MomentAccumulator::MomentAccumulator(int64_t cols_x, int64_t cols_y, bool symmetric)
-    : cols_x_(cols_x), cols_y_(cols_y), symmetric_(symmetric) {
+    : MomentAccumulator(cols_x, cols_y, symmetric, nullptr) {}
+
+MomentAccumulator::MomentAccumulator(int64_t cols_x, int64_t cols_y, bool symmetric,
+                                     double* external_moment)
+    : ext_(external_moment), cols_x_(cols_x), cols_y_(cols_y), symmetric_(symmetric) {
   require(cols_x >= 0 && cols_y >= 0, ErrorCode::InvalidArgument, "column counts must be >= 0");
   require(!symmetric || cols_x == cols_y, ErrorCode::InvalidArgument,
           "a symmetric accumulator needs cols_x == cols_y");
@@ -91,14 +212,14 @@ MomentAccumulator::MomentAccumulator(int64_t cols_x, int64_t cols_y, bool symmet
     shift_y_.assign(cols_y, 0.0);
     sum_x_.assign(cols_x, 0.0);
     sum_y_.assign(cols_y, 0.0);
-    moment_.assign(cols_x * cols_y, 0.0);
+    if (ext_ == nullptr) moment_.assign(cols_x * cols_y, 0.0);
   } catch (const std::bad_alloc&) {
     throw Error(ErrorCode::OutOfMemory, "cannot allocate the moment matrix");
   }
 }
 
 void MomentAccumulator::update(const MatrixView& x, const MatrixView* y, int threads,
-                               const CancelFlag* cancel) {
+                               const CancelFlag* cancel, Products products) {
   check_view(x, "x");
   require(x.cols == cols_x_, ErrorCode::ShapeMismatch,
           "x has " + std::to_string(x.cols) + " columns, expected " + std::to_string(cols_x_));
@@ -119,72 +240,23 @@ void MomentAccumulator::update(const MatrixView& x, const MatrixView* y, int thr
   check_finite(x, "x", n_, threads);
   if (y != nullptr) check_finite(*y, "y", n_, threads);
 
-  if (n_ == 0) {  // the first row seen becomes the shift
-    for (int64_t c = 0; c < cols_x_; ++c) shift_x_[c] = x.at(0, c);
-    for (int64_t c = 0; c < cols_y_; ++c) shift_y_[c] = symmetric_ ? shift_x_[c] : y->at(0, c);
+  if (n_ == 0) {  // the mean of the first rows seen becomes the shift
+    choose_shift(x, shift_x_);
+    if (symmetric_) shift_y_ = shift_x_;
+    else choose_shift(*y, shift_y_);
   }
 
-  const int64_t p = cols_x_, q = cols_y_;
-  const int64_t sx = strips_for(p), sy = strips_for(q);
-  const int64_t rows_max = std::min(kBlockRows, x.rows);
-  std::vector<double> panel_x, panel_y;
-  try {
-    panel_x.resize(rows_max * sx * kStripWidth);
-    if (!symmetric_) panel_y.resize(rows_max * sy * kStripWidth);
-  } catch (const std::bad_alloc&) {
-    throw Error(ErrorCode::OutOfMemory, "cannot allocate the packing panels");
-  }
-
-  // Output tiles; in the symmetric case only those touching the upper triangle.
-  const int64_t tx = (sx + kTileStrips - 1) / kTileStrips, ty = (sy + kTileStrips - 1) / kTileStrips;
-  std::vector<std::pair<int64_t, int64_t>> tiles;
-  for (int64_t i = 0; i < tx; ++i) {
-    for (int64_t j = symmetric_ ? i : 0; j < ty; ++j) tiles.emplace_back(i, j);
-  }
-  const detail::StripKernel kernel = detail::strip_kernel(detail::select_kernel_path());
-
-  for (int64_t r0 = 0; r0 < x.rows; r0 += kBlockRows) {
-    throw_if_cancelled(cancel);
-    const int64_t k = std::min(kBlockRows, x.rows - r0);
-    pack_block(x, r0, k, shift_x_.data(), panel_x.data(), sum_x_.data(), threads);
-    const double* px = panel_x.data();
-    const double* py = px;
-    if (!symmetric_) {
-      pack_block(*y, r0, k, shift_y_.data(), panel_y.data(), sum_y_.data(), threads);
-      py = panel_y.data();
-    }
-    const int64_t work = k * p * q / (symmetric_ ? 2 : 1);
-    const int tile_threads = work < kMinParallelWork ? 1 : threads;
-    double* moment = moment_.data();
-    parallel_for(static_cast<int64_t>(tiles.size()), tile_threads, [&](int64_t t, int) {
-      const int64_t is0 = tiles[t].first * kTileStrips, is1 = std::min(sx, is0 + kTileStrips);
-      const int64_t js0 = tiles[t].second * kTileStrips, js1 = std::min(sy, js0 + kTileStrips);
-      double edge[kStripWidth * kStripWidth];
-      // js outer: one right-hand strip is reused against all the left-hand strips of the tile.
-      for (int64_t js = js0; js < js1; ++js) {
-        const int64_t j0 = js * kStripWidth, jw = std::min(kStripWidth, q - j0);
-        for (int64_t is = is0; is < is1; ++is) {
-          if (symmetric_ && is > js) break;  // strictly below the diagonal
-          const double* a = px + is * k * kStripWidth;
-          const double* b = py + js * k * kStripWidth;
-          const int64_t i0 = is * kStripWidth, iw = std::min(kStripWidth, p - i0);
-          if (iw == kStripWidth && jw == kStripWidth) {
-            kernel(a, b, k, moment + i0 * q + j0, q);
-            continue;
-          }
-          // A ragged edge: sum into a zeroed 8×8 buffer (0 + s == s exactly, so the result is
-          // the same as for a full tile), then add the part that exists.
-          std::fill(edge, edge + kStripWidth * kStripWidth, 0.0);
-          kernel(a, b, k, edge, kStripWidth);
-          for (int64_t i = 0; i < iw; ++i) {
-            double* dst = moment + (i0 + i) * q + j0;
-            for (int64_t j = 0; j < jw; ++j) dst[j] += edge[i * kStripWidth + j];
-          }
-        }
-      }
-    });
-    if (symmetric_) std::copy(sum_x_.begin(), sum_x_.end(), sum_y_.begin());
-    n_ += k;  // the block is fully in: the state is consistent again
+  const bool f32 = products == Products::Auto && x.dtype == DType::F32 &&
+                   (y == nullptr || y->dtype == DType::F32);
+  if (f32) {
+    accumulate_blocks<float, detail::kStripWidth32>(
+        x, y, symmetric_, kBlockRows32, kTileStrips32, threads, cancel, shift_x_, shift_y_, sum_x_,
+        sum_y_, moment_data(), n_, detail::pack_block_f32,
+        detail::strip_kernel_f32(detail::select_kernel_path()));
+  } else {
+    accumulate_blocks<double, kStripWidth>(
+        x, y, symmetric_, kBlockRows, kTileStrips, threads, cancel, shift_x_, shift_y_, sum_x_,
+        sum_y_, moment_data(), n_, detail::pack_block, detail::strip_kernel(detail::select_kernel_path()));
   }
 }
 
@@ -210,8 +282,8 @@ void MomentAccumulator::merge(const MomentAccumulator& other) {
   for (int64_t i = 0; i < p; ++i) dx[i] = other.shift_x_[i] - shift_x_[i];
   for (int64_t j = 0; j < q; ++j) dy[j] = other.shift_y_[j] - shift_y_[j];
   for (int64_t i = 0; i < p; ++i) {
-    const double* mo = other.moment_.data() + i * q;
-    double* m = moment_.data() + i * q;
+    const double* mo = other.moment_data() + i * q;
+    double* m = moment_data() + i * q;
     for (int64_t j = symmetric_ ? i : 0; j < q; ++j) {
       m[j] += mo[j] + other.sum_x_[i] * dy[j] + dx[i] * other.sum_y_[j] + no * dx[i] * dy[j];
     }
@@ -230,15 +302,16 @@ void MomentAccumulator::result(bool center, double ddof, double* out) const {
   require(out != nullptr || cols_x_ * cols_y_ == 0, ErrorCode::InvalidArgument, "no output buffer");
   const int64_t p = cols_x_, q = cols_y_;
   const double scale = center ? n / (n - ddof) : 1.0;
+  const double* moment = moment_data();  // may be out itself (covariance(), cross_moments())
   for (int64_t i = 0; i < p; ++i) {
-    const double* m = moment_.data() + i * q;
+    const double* m = moment + i * q;
     const double mx = sum_x_[i] / n, kx = shift_x_[i];
     for (int64_t j = symmetric_ ? i : 0; j < q; ++j) {
       const double my = sum_y_[j] / n;
       // centered: M/n − mx·my (shift-invariant); raw: E[(x̃+kx)(ỹ+ky)] expanded.
       const double v = center ? (m[j] / n - mx * my) * scale
                               : m[j] / n + mx * shift_y_[j] + kx * my + kx * shift_y_[j];
-      out[i * q + j] = v;
+      out[i * q + j] = v;  // in place: the upper triangle is read only before it is written
       if (symmetric_) out[j * q + i] = v;
     }
   }
@@ -282,21 +355,25 @@ MomentAccumulator MomentAccumulator::from_state(int64_t cols_x, int64_t cols_y, 
 }
 
 void covariance(const MatrixView& x, bool center, double ddof, int threads,
-                const CancelFlag* cancel, double* out) {
+                const CancelFlag* cancel, double* out, Products products) {
   // Fail fast on a bad ddof before doing the work (result() would reject it anyway).
   require(!center || !std::isfinite(ddof) || static_cast<double>(x.rows) - ddof > 0,
           ErrorCode::InvalidArgument, "ddof must be smaller than the number of rows");
-  MomentAccumulator acc(x.cols, x.cols, true);
-  acc.update(x, nullptr, threads, cancel);
+  require(out != nullptr || x.cols == 0, ErrorCode::InvalidArgument, "no output buffer");
+  MomentAccumulator acc(x.cols, x.cols, true, out);  // validates the sizes
+  std::fill(out, out + x.cols * x.cols, 0.0);  // the output holds the moment while it is summed
+  acc.update(x, nullptr, threads, cancel, products);
   acc.result(center, ddof, out);
 }
 
 void cross_moments(const MatrixView& x, const MatrixView& y, bool center, double ddof,
-                   int threads, const CancelFlag* cancel, double* out) {
+                   int threads, const CancelFlag* cancel, double* out, Products products) {
   require(!center || !std::isfinite(ddof) || static_cast<double>(x.rows) - ddof > 0,
           ErrorCode::InvalidArgument, "ddof must be smaller than the number of rows");
-  MomentAccumulator acc(x.cols, y.cols, false);
-  acc.update(x, &y, threads, cancel);
+  require(out != nullptr || x.cols * y.cols == 0, ErrorCode::InvalidArgument, "no output buffer");
+  MomentAccumulator acc(x.cols, y.cols, false, out);
+  std::fill(out, out + x.cols * y.cols, 0.0);
+  acc.update(x, &y, threads, cancel, products);
   acc.result(center, ddof, out);
 }
 

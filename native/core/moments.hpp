@@ -1,15 +1,33 @@
 // Covariances and cross moments of row-major data, accumulated in float64 (DESIGN.md §2).
 //
-// The accumulator keeps *shifted* sums: every row is taken relative to the first row seen
-// (kx, ky). Logits often sit far from zero (an offset of 1e6 with a spread of 1), and the
-// textbook E[xyᵀ] − μxμyᵀ would then cancel away every significant digit; relative to a row
-// of the data the products stay small and the centered result stays accurate.
+// The accumulator keeps *shifted* sums: every row is taken relative to a shift (kx, ky) fixed by
+// the first update: the mean of its first min(rows, 512) rows, rounded to that input's dtype.
+// Logits often sit far from zero (an offset of 1e6 with a spread of 1), and the textbook
+// E[xyᵀ] − μxμyᵀ would then cancel away every significant digit; relative to a point near the
+// mean the products stay small and the centered result stays accurate.
 //
-// Work is split into blocks of rows. Each block is packed once into contiguous double strips
-// (shared by all threads), then the OUTPUT is cut into tiles handed out as tasks. Every output
+// Products (issue #3):
+//  - float64 products (any float64 input, or Products::Float64): every product and every sum in
+//    float64; relative error ~1e-15 of max|S| in practice.
+//  - float32 products (Products::Auto and every input of the update is float32): x − k is formed
+//    in float64 and rounded to float32, products of kKc = 64 consecutive rows are summed in
+//    float32 registers, and those partial sums are added into the float64 moment. Worst-case
+//    bound per element ≈ (kKc + 2)·2⁻²⁴ ≈ 3.9e-6 of Σ|x̃ỹ| (x̃ = x − k); measured ≤ 1e-7 of
+//    max|S| on real and normal logits, 6e-7 with a 100σ outlier row (test/native/moments_test,
+//    bench/RESULTS.md). About twice as fast as float64 products.
+//
+// Work is split into blocks of rows. Each block is packed once into contiguous strips (shared by
+// all threads), then the OUTPUT is cut into 128×128 tiles handed out as tasks. Every output
 // element is summed in the same order whatever the thread count, so results are bitwise
 // identical for any `threads` (for a given SIMD path, see gram_kernel.hpp). Rows are never
-// split between threads. Memory: the p×q moment plus O(block_rows × (p + q)) of panels.
+// split between threads.
+//
+// Memory of one update, beyond the accumulator's own p·q + 2(p + q) doubles (the result buffer
+// of covariance() is the caller's; the accumulator's moment is a second p·q doubles there):
+// packing panels of 4096·P bytes for X (P = p rounded up to a multiple of 16; 512 rows × 8-double
+// strips, or 1024 rows × 16-float strips), plus the same for Y with q (cross moments only),
+// plus O(p/128 · q/128) tile bookkeeping and O(rows·... / 2¹⁶) finiteness flags. Never a copy
+// of X: for C = 20000, 3.2 GB of moment + 82 MB of panels.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +37,10 @@
 #include "thread_pool.hpp"
 
 namespace covlasso {
+
+// Which products update() may use (see the header comment). Auto: float32 products when every
+// input of the update is float32, float64 otherwise. Float64: always float64.
+enum class Products { Auto, Float64 };
 
 class MomentAccumulator {
  public:
@@ -37,7 +59,8 @@ class MomentAccumulator {
   //  - Aborted (via throw_if_cancelled, checked before each block of rows). The accumulator
   //    then holds a consistent state that includes the blocks already done: count() says how
   //    many rows that is. Discard it, or resume from row count() − (count before the call).
-  void update(const MatrixView& x, const MatrixView* y, int threads, const CancelFlag* cancel);
+  void update(const MatrixView& x, const MatrixView* y, int threads, const CancelFlag* cancel,
+              Products products = Products::Auto);
 
   // Combines another accumulator's rows into this one exactly (re-expressing its sums on this
   // accumulator's shifts). Shapes and symmetry must match (ShapeMismatch / InvalidArgument).
@@ -49,12 +72,14 @@ class MomentAccumulator {
   bool symmetric() const { return symmetric_; }
 
   // out: cols_x × cols_y row-major float64; the full matrix (exactly symmetric) when symmetric.
+  // out may not alias anything else the accumulator owns.
   // center=false: second moment Σ x yᵀ / n. center=true: Σ (x−μx)(y−μy)ᵀ / (n − ddof).
   // Throws Error(InvalidArgument) when n == 0, when ddof is not finite, or (centered) when
   // n − ddof <= 0. ddof is ignored when center is false.
   void result(bool center, double ddof, double* out) const;
 
-  // Raw state, for saving/loading shards. While count() == 0 the shifts are unset (zeros).
+  // Raw state, for saving/loading shards. While count() == 0 the shifts are unset (zeros); after
+  // that they are whatever the first update chose (any finite shift is valid for from_state).
   // In the symmetric case shift_y/sum_y equal shift_x/sum_x and only the upper triangle
   // (j >= i) of moment() is authoritative; the rest is unspecified.
   const std::vector<double>& shift_x() const { return shift_x_; }
@@ -73,6 +98,16 @@ class MomentAccumulator {
                                       std::vector<double> sum_y, std::vector<double> moment);
 
  private:
+  friend void covariance(const MatrixView&, bool, double, int, const CancelFlag*, double*, Products);
+  friend void cross_moments(const MatrixView&, const MatrixView&, bool, double, int,
+                            const CancelFlag*, double*, Products);
+  // Accumulates into the caller's zeroed cols_x × cols_y buffer instead of an own moment matrix
+  // (covariance() and cross_moments() use their output buffer, then finalise it in place).
+  MomentAccumulator(int64_t cols_x, int64_t cols_y, bool symmetric, double* external_moment);
+  double* moment_data() { return ext_ != nullptr ? ext_ : moment_.data(); }
+  const double* moment_data() const { return ext_ != nullptr ? ext_ : moment_.data(); }
+
+  double* ext_ = nullptr;
   int64_t cols_x_;
   int64_t cols_y_;
   bool symmetric_;
@@ -82,10 +117,11 @@ class MomentAccumulator {
 
 // Covariance of x (N×p) into out (p×p, row-major): XᵀX/N, or centered with divisor N − ddof.
 void covariance(const MatrixView& x, bool center, double ddof, int threads,
-                const CancelFlag* cancel, double* out);
+                const CancelFlag* cancel, double* out, Products products = Products::Auto);
 
 // Cross moments of x (N×p) and y (N×q) over the same rows into out (p×q): XᵀY/N, or centered.
 void cross_moments(const MatrixView& x, const MatrixView& y, bool center, double ddof,
-                   int threads, const CancelFlag* cancel, double* out);
+                   int threads, const CancelFlag* cancel, double* out,
+                   Products products = Products::Auto);
 
 }  // namespace covlasso

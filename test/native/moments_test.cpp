@@ -114,6 +114,9 @@ std::vector<double> result_of(const MomentAccumulator& acc, bool center, double 
 
 const char* dname(DType d) { return d == DType::F32 ? "f32" : "f64"; }
 
+// Accuracy bound relative to max|S|: float64 products, or float32 products (issue #3).
+double tol(DType d) { return d == DType::F32 ? 1e-6 : 1e-12; }
+
 std::string fmt(const char* f, double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, f, v);
@@ -152,7 +155,8 @@ int main() {
         const double ddof = mode == 2 ? 1.0 : 0.0;
         if (center && s[0] - ddof <= 0) continue;
         const double e = rel_diff(cov(x.view, center, ddof, 0), reference(x.view, x.view, center, ddof));
-        check(e < 1e-12, "covariance " + std::to_string(s[0]) + "x" + std::to_string(s[1]) + " " +
+        // float32 input: float32 products in blocks of kKc rows (issue #3), bound 1e-6 of max|S|.
+        check(e < tol(dt), "covariance " + std::to_string(s[0]) + "x" + std::to_string(s[1]) + " " +
                              dname(dt) + (center ? " centered ddof=" + std::to_string((int)ddof) : " raw") +
                              fmt(" rel %.2e", e));
       }
@@ -164,6 +168,8 @@ int main() {
     Data x = make(2000, 45, dt, rng, 1e6);
     for (double ddof : {0.0, 1.0}) {
       const double e = rel_diff(cov(x.view, true, ddof, 0), reference(x.view, x.view, true, ddof));
+      // float32 too: the shift is the float32-rounded mean, x − k is exact (Sterbenz) and, at this
+      // offset, float32 spacing (1/16) makes every product and kKc-row partial sum exact as well.
       check(e < 1e-9, std::string("offset 1e6 centered ") + dname(dt) + fmt(" ddof=%.0f", ddof) + fmt(" rel %.2e", e));
     }
     const double e = rel_diff(cov(x.view, false, 0, 0), reference(x.view, x.view, false, 0));
@@ -178,7 +184,7 @@ int main() {
         const bool center = mode > 0;
         const double ddof = mode == 2 ? 1.0 : 0.0;
         const double e = rel_diff(cross(x.view, y.view, center, ddof, 0), reference(x.view, y.view, center, ddof));
-        check(e < 1e-12, std::string("cross 777x23 ") + dname(dx) + " / 777x41 " + dname(dy) +
+        check(e < (dx == DType::F32 && dy == DType::F32 ? 1e-6 : 1e-12), std::string("cross 777x23 ") + dname(dx) + " / 777x41 " + dname(dy) +
                              (center ? " centered" : " raw") + fmt(" ddof=%.0f", ddof) + fmt(" rel %.2e", e));
       }
     }
@@ -204,7 +210,8 @@ int main() {
     check(chunked.count() == 1500, "chunked count");
     for (bool center : {false, true}) {
       const double e = rel_diff(result_of(chunked, center, 0), result_of(one, center, 0));
-      check(e < 1e-12, std::string("chunked == one-shot ") + (sym ? "symmetric" : "cross") +
+      // float32 x: the kKc-row float32 partials start at different rows in the two runs.
+      check(e < 1e-6, std::string("chunked == one-shot ") + (sym ? "symmetric" : "cross") +
                            (center ? " centered" : " raw") + fmt(" rel %.2e", e));
     }
   }
@@ -264,6 +271,83 @@ int main() {
     check(e1 < 1e-12 && e2 < 1e-12, "portable vs " + best + fmt(" cov rel %.2e", e1) + fmt(" cross rel %.2e", e2));
     // Both SIMD kernels use FMAs in the same order, so they agree bitwise.
     if (avx2 != "portable") check(avx2_c == simd_c, avx2 + " and " + best + " paths bitwise equal");
+  }
+
+
+  // 7b. float32 products (issue #3): accuracy vs the long-double reference at 1e-6 of max|S|,
+  //     on normal data, logits offset by 1e3 with an outlying first row (where the shift
+  //     matters), offset 1e6, N = 1, C = 10, and N spanning several row blocks.
+  {
+    struct Case { int64_t n, c; double offset, first_row_bump; const char* what; };
+    const Case cases[] = {{1, 10, 0.0, 0.0, "N=1"},
+                          {1, 10, 1e3, 0.0, "N=1 offset 1e3"},
+                          {5000, 10, 0.0, 0.0, "C=10"},
+                          {2100, 200, 0.0, 0.0, "normal, 3 blocks"},
+                          {3000, 100, 1e3, 0.0, "offset 1e3"},
+                          {3000, 100, 1e3, 100.0, "offset 1e3, first row +100"},
+                          {3000, 50, 1e6, 0.0, "offset 1e6"},
+                          {200, 37, 1e3, 1e3, "offset 1e3, first row +1e3"}};
+    for (const Case& cs : cases) {
+      Data x = make(cs.n, cs.c, DType::F32, rng, cs.offset);
+      for (int64_t j = 0; j < cs.c; ++j) x.f[j] += static_cast<float>(cs.first_row_bump);
+      for (int mode = 0; mode < 2; ++mode) {
+        const bool center = mode == 1;
+        const double e = rel_diff(cov(x.view, center, 0, 0), reference(x.view, x.view, center, 0));
+        check(e < 1e-6, std::string("f32 products ") + cs.what + " " + std::to_string(cs.n) + "x" +
+                            std::to_string(cs.c) + (center ? " centered" : " raw") + fmt(" rel %.2e", e));
+      }
+    }
+    // Products::Float64 keeps the float64 products for float32 input.
+    Data x = make(700, 40, DType::F32, rng, 0.5);
+    std::vector<double> out(40 * 40);
+    covariance(x.view, true, 0, 0, nullptr, out.data(), Products::Float64);
+    const double e = rel_diff(out, reference(x.view, x.view, true, 0));
+    check(e < 1e-12, "Products::Float64 on float32 input" + fmt(" rel %.2e", e));
+  }
+
+  // 7c. float32 path: bitwise identical across thread counts (several blocks and tiles), and
+  //     portable vs SIMD within the float32 error bound, AVX2 == AVX-512 bitwise.
+  {
+    Data x = make(2500, 300, DType::F32, rng, 2.0), y = make(2500, 70, DType::F32, rng, -1.0);
+    const auto c1 = cov(x.view, false, 0, 1), m1 = cross(x.view, y.view, true, 0, 1);
+    for (int t : {2, 3, 8}) {
+      check(cov(x.view, false, 0, t) == c1, "f32 covariance bitwise threads=1 vs " + std::to_string(t));
+      check(cross(x.view, y.view, true, 0, t) == m1, "f32 cross bitwise threads=1 vs " + std::to_string(t));
+    }
+    setenv("COVLASSO_SIMD", "auto", 1);
+    const std::string best = detail::kernel_path_name(detail::select_kernel_path());
+    const auto simd = cov(x.view, true, 0, 0);
+    setenv("COVLASSO_SIMD", "avx2", 1);
+    const std::string avx2 = detail::kernel_path_name(detail::select_kernel_path());
+    const auto a2 = cov(x.view, true, 0, 0);
+    setenv("COVLASSO_SIMD", "portable", 1);
+    const auto port = cov(x.view, true, 0, 0);
+    restore_env();
+    const double e = rel_diff(port, simd);
+    check(e < 1e-6, "f32 portable vs " + best + fmt(" rel %.2e", e));
+    if (avx2 != "portable") check(a2 == simd, "f32 " + avx2 + " and " + best + " paths bitwise equal");
+  }
+
+  // 7d. C = 20000 with N = 50: runs within the result + panels (no second C×C matrix);
+  //     2000 random entries against the long-double reference.
+  {
+    const int64_t n = 50, c = 20000;
+    Data x = make(n, c, DType::F32, rng, 1.0);
+    std::vector<double> out(c * c);
+    covariance(x.view, true, 0, 0, nullptr, out.data());
+    std::uniform_int_distribution<int64_t> pick(0, c - 1);
+    double num = 0, den = 0;
+    for (int k = 0; k < 2000; ++k) {
+      const int64_t i = pick(rng), j = k < 100 ? i : pick(rng);
+      long double mi = 0, mj = 0, sij = 0;
+      for (int64_t r = 0; r < n; ++r) mi += x.f[r * c + i], mj += x.f[r * c + j];
+      mi /= n, mj /= n;
+      for (int64_t r = 0; r < n; ++r) sij += (x.f[r * c + i] - mi) * (x.f[r * c + j] - mj);
+      num = std::max(num, std::fabs(out[i * c + j] - static_cast<double>(sij / n)));
+      den = std::max(den, static_cast<double>(std::fabs(sij / n)));
+      if (out[i * c + j] != out[j * c + i]) num = 1e30;  // exactly symmetric
+    }
+    check(num / den < 1e-6, "f32 C=20000 N=50 centered, 2000 entries" + fmt(" rel %.2e", num / den));
   }
 
   // 8. Errors.
