@@ -17,7 +17,8 @@ export type CovlassoErrorCode =
   | 'ERR_COVLASSO_ABORTED'
   | 'ERR_COVLASSO_OUT_OF_MEMORY'
   | 'ERR_COVLASSO_NATIVE_UNAVAILABLE'
-  | 'ERR_COVLASSO_INTERNAL';
+  | 'ERR_COVLASSO_INTERNAL'
+  | 'ERR_COVLASSO_STATE_FORMAT';
 
 /** Base class of every error covlasso raises itself (other than plain `TypeError`/`RangeError`). */
 export class CovlassoError extends Error {
@@ -83,5 +84,17 @@ export class NativeUnavailableError extends CovlassoError {
   constructor(message: string, cause?: unknown) {
     super('ERR_COVLASSO_NATIVE_UNAVAILABLE', message, { cause });
     this.name = 'NativeUnavailableError';
+  }
+}
+
+/**
+ * A saved accumulator state (`CovarianceAccumulator.load` / `fromState`) is not a covlasso state
+ * file, has an unsupported version, is truncated or corrupted (checksum), or is inconsistent
+ * (sizes, count, non-finite values). `code === 'ERR_COVLASSO_STATE_FORMAT'`.
+ */
+export class AccumulatorStateError extends CovlassoError {
+  constructor(message: string, cause?: unknown) {
+    super('ERR_COVLASSO_STATE_FORMAT', message, { cause });
+    this.name = 'AccumulatorStateError';
   }
 }

@@ -46,7 +46,12 @@ export interface NativeAddon {
   covLassoSync(args: NativeArgs): NativeCsc;
   covariance(args: NativeArgs, control?: NativeControl): Promise<void>;
   covarianceSync(args: NativeArgs): void;
-  MomentAccumulator: new (colsX: number, colsY: number, symmetric: boolean) => NativeMomentAccumulator;
+  MomentAccumulator: new (
+    colsX: number,
+    colsY: number,
+    symmetric: boolean,
+    state?: ReturnType<NativeMomentAccumulator['state']>,
+  ) => NativeMomentAccumulator;
   CancelToken: new () => NativeCancelToken;
   hardwareThreads: number;
 }

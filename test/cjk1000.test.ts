@@ -43,7 +43,8 @@ suite(title, () => {
     expect(arr.dtype).toBe('float32');
     expect(arr.shape[1]).toBe(C);
     F = new Matrix(arr.shape[0], C, arr.data as Float32Array).sliceRows(0, ROWS);
-    S = await covariance(F);
+    // float64 products: the same S as scikit-learn's float64 Gram, to compare objectives at 1e-6·S_ii.
+    S = await covariance(F, { productPrecision: 'float64' });
     const t0 = Date.now();
     result = await covLasso(S, { lambdaRatio: 0.1 });
     seconds = (Date.now() - t0) / 1000;

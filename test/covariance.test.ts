@@ -26,6 +26,18 @@ function reference(F: Float32Array | Float64Array, n: number, c: number, center:
   return { S, scale: d.map((v, j) => (v > 0 ? v : m[j])) };
 }
 
+function maxAbsDiff(a: Float64Array, b: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+function maxAbs(a: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+}
+
 describe('covariance() against the naive float64 reference', () => {
   const shapes: Array<[number, number]> = [
     [1, 1],
@@ -47,13 +59,17 @@ describe('covariance() against the naive float64 reference', () => {
         if (center && n - ddof <= 0) continue;
         it(`${dtype} ${n}x${c} center=${center} ddof=${ddof}`, async () => {
           const F = logits(n, c, 1000 * n + c, dtype);
-          const S = await covariance(new Matrix(n, c, F), center ? { center, ddof } : {});
+          const S = await covariance(new Matrix(n, c, F), center ? { center, ddof, productPrecision: 'float64' } : { productPrecision: 'float64' });
           expect(S).toBeInstanceOf(Matrix);
           expect(S.rows).toBe(c);
           expect(S.cols).toBe(c);
           expect(S.data).toBeInstanceOf(Float64Array);
           const ref = reference(F, n, c, center, ddof);
           expect(scaledMaxError(S.data as Float64Array, ref.S, c, c, ref.scale, ref.scale)).toBeLessThanOrEqual(1e-12);
+          // The default products (float32 for float32 input): within 1e-6 of max|S| (issue #3's contract).
+          const fast = await covariance(new Matrix(n, c, F), center ? { center, ddof } : {});
+          if (dtype === 'float64') expect(sameBytes(fast.data, S.data)).toBe(true);
+          expect(maxAbsDiff(fast.data as Float64Array, ref.S)).toBeLessThanOrEqual(1e-6 * maxAbs(ref.S));
           // exactly symmetric
           let asymmetric = 0;
           for (let a = 0; a < c; a++) for (let b = 0; b < a; b++) if (!Object.is(S.data[a * c + b], S.data[b * c + a])) asymmetric++;
@@ -143,15 +159,17 @@ describe('crossMoments()', () => {
         const q = 5;
         const X = logits(n, p, 21, dtype, 1);
         const Y = logits(n, q, 22, dtype, -1);
-        const M = await crossMoments(new Matrix(n, p, X), new Matrix(n, q, Y), { center, ddof });
+        const M = await crossMoments(new Matrix(n, p, X), new Matrix(n, q, Y), { center, ddof, productPrecision: 'float64' });
         expect(M.rows).toBe(p);
         expect(M.cols).toBe(q);
         const ref = naiveCross(X, Y, n, p, q, center, ddof);
         const sx = center ? diag(centeredCovariance(X, n, p, ddof), p) : columnSquares(X, n, p);
         const sy = center ? diag(centeredCovariance(Y, n, q, ddof), q) : columnSquares(Y, n, q);
         expect(scaledMaxError(M.data as Float64Array, ref, p, q, sx, sy)).toBeLessThanOrEqual(1e-12);
-        const Ms = crossMomentsSync(new Matrix(n, p, X), new Matrix(n, q, Y), { center, ddof });
+        const Ms = crossMomentsSync(new Matrix(n, p, X), new Matrix(n, q, Y), { center, ddof, productPrecision: 'float64' });
         expect(sameBytes(Ms.data, M.data)).toBe(true);
+        const fast = await crossMoments(new Matrix(n, p, X), new Matrix(n, q, Y), { center, ddof });
+        expect(maxAbsDiff(fast.data as Float64Array, ref)).toBeLessThanOrEqual(1e-6 * maxAbs(ref));
       });
     }
   }
@@ -191,10 +209,12 @@ describe('CovarianceAccumulator', () => {
       const acc = new CovarianceAccumulator(c);
       const bounds = chunkBounds(n, 32, 150);
       expect(bounds.length).toBeGreaterThan(5);
-      for (let k = 0; k + 1 < bounds.length; k++) await acc.update(X.sliceRows(bounds[k], bounds[k + 1]));
+      // float64 products: chunk boundaries then cannot regroup the float32 runs of 64 rows.
+      const exact = { productPrecision: 'float64' } as const;
+      for (let k = 0; k + 1 < bounds.length; k++) await acc.update(X.sliceRows(bounds[k], bounds[k + 1]), exact);
       expect(acc.count).toBe(n);
       for (const opts of [{}, { center: true }, { center: true, ddof: 1 }]) {
-        const one = await covariance(X, opts);
+        const one = await covariance(X, { ...opts, ...exact });
         const got = acc.result(opts);
         const d = diag(one.data as Float64Array, c);
         expect(scaledMaxError(got.data as Float64Array, one.data as Float64Array, c, c, d, d)).toBeLessThanOrEqual(1e-12);
@@ -222,14 +242,15 @@ describe('CovarianceAccumulator', () => {
     const X = new Matrix(n, c, F);
     const a = new CovarianceAccumulator(c);
     const b = new CovarianceAccumulator(c);
-    await a.update(X.sliceRows(0, 437));
-    await b.update(X.sliceRows(437, 900));
-    await b.update(X.sliceRows(900, n));
+    const exact = { productPrecision: 'float64' } as const;
+    await a.update(X.sliceRows(0, 437), exact);
+    await b.update(X.sliceRows(437, 900), exact);
+    await b.update(X.sliceRows(900, n), exact);
     a.merge(b);
     expect(a.count).toBe(n);
     expect(b.count).toBe(n - 437); // the merged-in shard is left as it was
     for (const opts of [{}, { center: true }, { center: true, ddof: 1 }]) {
-      const one = await covariance(X, opts);
+      const one = await covariance(X, { ...opts, ...exact });
       const d = diag(one.data as Float64Array, c);
       expect(scaledMaxError(a.result(opts).data as Float64Array, one.data as Float64Array, c, c, d, d)).toBeLessThanOrEqual(1e-12);
     }
@@ -266,6 +287,22 @@ describe('CovarianceAccumulator', () => {
     const one = await covariance(X, { center: true });
     const d = diag(one.data as Float64Array, c);
     expect(scaledMaxError(acc.result({ center: true }).data as Float64Array, one.data as Float64Array, c, c, d, d)).toBeLessThanOrEqual(1e-12);
+  });
+
+  it('float32 products: chunked updates stay within the documented 1e-6 of max|S|', async () => {
+    const F = logits(n, c, 43, 'float32', 2.5);
+    const X = new Matrix(n, c, F);
+    const acc = new CovarianceAccumulator(c);
+    const bounds = chunkBounds(n, 44, 150);
+    for (let k = 0; k + 1 < bounds.length; k++) await acc.update(X.sliceRows(bounds[k], bounds[k + 1]));
+    const ref = secondMoment(F, n, c);
+    expect(maxAbsDiff(acc.result().data as Float64Array, ref)).toBeLessThanOrEqual(1e-6 * maxAbs(ref));
+  });
+
+  it('rejects an unknown productPrecision', async () => {
+    const X = new Matrix(3, 2, new Float32Array(6));
+    await expect(covariance(X, { productPrecision: 'float16' as never })).rejects.toMatchObject({ code: 'ERR_COVLASSO_INVALID_ARGUMENT' });
+    expect(() => new CovarianceAccumulator(2).updateSync(X, { productPrecision: 'half' as never })).toThrow(expect.objectContaining({ code: 'ERR_COVLASSO_INVALID_ARGUMENT' }));
   });
 
   it('cross accumulator (p != q) == crossMoments', async () => {

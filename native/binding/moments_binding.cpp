@@ -11,19 +11,27 @@ namespace covlasso_binding {
 
 namespace {
 
+// args.products: "float64" forces float64 products for float32 input; anything else is Auto.
+covlasso::Products get_products(const Napi::Object& args) {
+  Napi::Value v = args.Get("products");
+  return v.IsString() && v.As<Napi::String>().Utf8Value() == "float64" ? covlasso::Products::Float64
+                                                                       : covlasso::Products::Auto;
+}
+
 // Rows per update call: a progress tick and a cancellation check every so many rows.
 constexpr int64_t kRowsPerTick = 4096;
 
 // Adds x (and y) to the accumulator in slices of rows, reporting progress between slices.
 void accumulate_in_slices(covlasso::MomentAccumulator& acc, const covlasso::MatrixView& x,
-                          const covlasso::MatrixView* y, int threads, const RunContext& context) {
+                          const covlasso::MatrixView* y, int threads, covlasso::Products products,
+                          const RunContext& context) {
   for (int64_t begin = 0; begin < x.rows || (begin == 0 && x.rows == 0); begin += kRowsPerTick) {
     const int64_t end = std::min(x.rows, begin + kRowsPerTick);
     covlasso::throw_if_cancelled(context.cancel);
     const covlasso::MatrixView xs = x.row_slice(begin, end);
     covlasso::MatrixView ys;
     if (y != nullptr) ys = y->row_slice(begin, end);
-    acc.update(xs, y != nullptr ? &ys : nullptr, threads, context.cancel);
+    acc.update(xs, y != nullptr ? &ys : nullptr, threads, context.cancel, products);
     if (context.progress && x.rows > 0) context.progress(static_cast<double>(end) / x.rows);
     if (x.rows == 0) break;
   }
@@ -38,12 +46,13 @@ class CovarianceJob : public Job {
     center_ = get_bool(args, "center");
     ddof_ = get_number(args, "ddof");
     threads_ = static_cast<int>(get_number(args, "threads"));
+    products_ = get_products(args);
     const int64_t cols_y = has_y_ ? y_.cols : x_.cols;
     out_ = get_typed<double>(args, "out", napi_float64_array, x_.cols * cols_y);
   }
   void run(const RunContext& context) override {
     covlasso::MomentAccumulator acc(x_.cols, has_y_ ? y_.cols : x_.cols, !has_y_);
-    accumulate_in_slices(acc, x_, has_y_ ? &y_ : nullptr, threads_, context);
+    accumulate_in_slices(acc, x_, has_y_ ? &y_ : nullptr, threads_, products_, context);
     acc.result(center_, ddof_, out_);
   }
 
@@ -53,6 +62,7 @@ class CovarianceJob : public Job {
   bool center_ = false;
   double ddof_ = 0;
   int threads_ = 0;
+  covlasso::Products products_ = covlasso::Products::Auto;
   double* out_ = nullptr;
 };
 
@@ -62,8 +72,10 @@ std::unique_ptr<Job> make_covariance_job(const Napi::Object& args) {
 
 }  // namespace
 
-// JS class MomentAccumulator(colsX, colsY, symmetric): update / updateSync / merge / count /
-// result / state; the TS CovarianceAccumulator wraps it.
+// JS class MomentAccumulator(colsX, colsY, symmetric, state?): update / updateSync / merge /
+// count / result / state; the TS CovarianceAccumulator wraps it. With `state` ({ count, shiftX,
+// shiftY, sumX, sumY: Float64Array, moment: Float64Array }, as state() returns it) the
+// accumulator is rebuilt through MomentAccumulator::from_state, which validates it.
 class AccumulatorWrap : public Napi::ObjectWrap<AccumulatorWrap> {
  public:
   static Napi::Function define(Napi::Env env) {
@@ -82,6 +94,31 @@ class AccumulatorWrap : public Napi::ObjectWrap<AccumulatorWrap> {
     const auto cols_x = info[0].As<Napi::Number>().Int64Value();
     const auto cols_y = info[1].As<Napi::Number>().Int64Value();
     const bool symmetric = info[2].ToBoolean().Value();
+    if (info.Length() > 3 && info[3].IsObject()) {
+      Napi::Object s = info[3].As<Napi::Object>();
+      Napi::Value count = s.Get("count");
+      if (!count.IsNumber()) throw_invalid(env, "state.count must be a number");
+      const double n = count.As<Napi::Number>().DoubleValue();
+      if (!(n >= 0 && n <= 9007199254740991.0) || n != static_cast<double>(static_cast<int64_t>(n))) {
+        throw_invalid(env, "state.count must be a non-negative integer");
+      }
+      auto vec = [&](const char* name) {
+        Napi::Value v = s.Get(name);
+        if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+          throw make_error(env, "ERR_COVLASSO_INVALID_DTYPE", std::string("state.") + name + " must be a Float64Array");
+        }
+        Napi::Float64Array a = v.As<Napi::Float64Array>();
+        return std::vector<double>(a.Data(), a.Data() + a.ElementLength());
+      };
+      std::vector<double> shift_x = vec("shiftX"), shift_y = vec("shiftY"), sum_x = vec("sumX"),
+                          sum_y = vec("sumY"), moment = vec("moment");
+      run_or_throw(env, [&] {
+        acc_ = std::make_unique<covlasso::MomentAccumulator>(covlasso::MomentAccumulator::from_state(
+            cols_x, cols_y, symmetric, static_cast<int64_t>(n), std::move(shift_x), std::move(shift_y),
+            std::move(sum_x), std::move(sum_y), std::move(moment)));
+      });
+      return;
+    }
     run_or_throw(env, [&] { acc_ = std::make_unique<covlasso::MomentAccumulator>(cols_x, cols_y, symmetric); });
   }
 
@@ -93,13 +130,14 @@ class AccumulatorWrap : public Napi::ObjectWrap<AccumulatorWrap> {
         : owner_(owner), x_(get_matrix(args, "x")), has_y_(args.Get("y").IsObject()) {
       if (has_y_) y_ = get_matrix(args, "y");
       threads_ = static_cast<int>(get_number(args, "threads"));
+      products_ = get_products(args);
       if (owner_.busy_.exchange(true)) {
         throw make_error(args.Env(), "ERR_COVLASSO_INVALID_ARGUMENT", "the accumulator is busy with another update");
       }
     }
     ~UpdateJob() override { owner_.busy_.store(false); }
     void run(const RunContext& context) override {
-      accumulate_in_slices(*owner_.acc_, x_, has_y_ ? &y_ : nullptr, threads_, context);
+      accumulate_in_slices(*owner_.acc_, x_, has_y_ ? &y_ : nullptr, threads_, products_, context);
     }
 
    private:
@@ -107,6 +145,7 @@ class AccumulatorWrap : public Napi::ObjectWrap<AccumulatorWrap> {
     covlasso::MatrixView x_, y_;
     bool has_y_;
     int threads_ = 0;
+    covlasso::Products products_ = covlasso::Products::Auto;
   };
 
   template <typename F>
