@@ -6,13 +6,31 @@
 import { covariance } from './covariance';
 import { CovlassoRangeError } from './errors';
 import { asMatrix, Matrix, MatrixLike } from './matrix';
-import { covLasso, CovLassoResult, targetCoefficients } from './lasso';
+import { covLasso, covLassoPath, CovLassoResult } from './lasso';
 import { RunOptions } from './run';
+import { pathSummaries, targetRecords } from './toolkit/report';
 
 /** Options of {@link findDependencies}. */
 export interface FindDependenciesOptions extends RunOptions {
+  /**
+   * Products of the covariance for float32 logits (see `covariance`). Default `'float64'` here:
+   * certificates, λ_max and comparisons with float64 references (scikit-learn) then hold to the
+   * last digits; the covariance is a small part of a dependency search's cost.
+   */
+  productPrecision?: 'float32' | 'float64';
   /** Rows `[begin, end)` of the logits to fit on (default: all). */
   rows?: [number, number];
+  /**
+   * A separate matrix of logits to fit on (same categories), instead of `logits` itself (e.g.
+   * training-set logits, when `logits` are kept for evaluation). `rows` then applies to it.
+   */
+  fitLogits?: MatrixLike;
+  /**
+   * Also trace each target's λ path (`nLambda` log-spaced ratios from 1 down to `ratioMin`,
+   * defaults 100 and 1e-3): every target then carries `path` (λ, ratio, relative error and nnz
+   * per λ). The main solution stays the one at `lambda` / `lambdaRatio`.
+   */
+  path?: { nLambda?: number; ratioMin?: number };
   /** Target categories (default: all). */
   targets?: ArrayLike<number>;
   /** Absolute λ (our convention: half the paper's λ; equal to scikit-learn's alpha). */
@@ -47,6 +65,28 @@ export interface TargetDependency {
   relativeError: number;
   iterations: number;
   converged: boolean;
+  /** The λ path of this target, when {@link FindDependenciesOptions.path} was given. */
+  path?: TargetPath;
+  /** Top-1 accuracy on evaluation rows before replacing this target's logit (CLI `--eval*`). */
+  accuracyBefore?: number;
+  /** Top-1 accuracy after replacing this target's logit alone by its dependency. */
+  accuracyAfter?: number;
+  /** Recall of the target class before replacement. */
+  recallBefore?: number;
+  /** Recall of the target class after replacement. */
+  recallAfter?: number;
+}
+
+/** One target's λ path summary: arrays indexed by λ (decreasing λ). */
+export interface TargetPath {
+  /** Absolute λ values. */
+  lambdas: number[];
+  /** λ / λ_max of the target (when the path was given by ratios). */
+  ratios?: number[];
+  /** Relative error r²/S_tt at each λ. */
+  relativeError: number[];
+  /** Number of sources at each λ. */
+  nnz: number[];
 }
 
 /** The result of {@link findDependencies}: the JSON `covlasso deps` writes. */
@@ -55,6 +95,15 @@ export interface DependencyReport {
   samples: number;
   center: boolean;
   targets: TargetDependency[];
+  /** Evaluation summary (CLI `deps --eval-rows/--eval --labels`): see {@link evaluateReplacement}. */
+  evaluation?: {
+    /** Evaluation rows. */
+    rows?: number;
+    /** Top-1 accuracy of the original logits. */
+    accuracyBefore?: number;
+    /** Top-1 accuracy with every target replaced at once (each from the original logits). */
+    accuracyAllReplaced?: number;
+  };
 }
 
 /** Column means of the logits, accumulated in float64. */
@@ -73,35 +122,12 @@ export function dependencyReport(
   result: CovLassoResult,
   info: { categories: number; samples: number; center: boolean; means?: Float64Array; names?: readonly string[] },
 ): DependencyReport {
-  const targets: TargetDependency[] = [];
-  for (let k = 0; k < result.targets.length; k++) {
-    const t = result.targets[k];
-    const { sources, coef } = targetCoefficients(result.coef, k);
-    const order = Array.from(sources.keys()).sort((a, b) => Math.abs(coef[b]) - Math.abs(coef[a]) || sources[a] - sources[b]);
-    const dep: TargetDependency = {
-      target: t,
-      lambda: result.lambda[k],
-      lambdaMax: result.lambdaMax[k],
-      sources: order.map((i) => sources[i]),
-      coef: order.map((i) => coef[i]),
-      objective: result.objective[k],
-      gap: result.gap[k],
-      residualVariance: result.residualVariance[k],
-      relativeError: result.relativeError[k],
-      iterations: result.iterations[k],
-      converged: result.converged[k] === 1,
-    };
-    if (info.names) {
-      dep.name = info.names[t];
-      dep.sourceNames = dep.sources.map((s) => info.names![s]);
-    }
-    if (info.center && info.means) {
-      let intercept = info.means[t];
-      for (let i = 0; i < dep.sources.length; i++) intercept -= dep.coef[i] * info.means[dep.sources[i]];
-      dep.intercept = intercept;
-    }
-    targets.push(dep);
-  }
+  const targets = targetRecords(result, {
+    targetNames: info.names,
+    sourceNames: info.names,
+    targetMeans: info.center ? info.means : undefined,
+    sourceMeans: info.center ? info.means : undefined,
+  });
   return { categories: info.categories, samples: info.samples, center: info.center, targets };
 }
 
@@ -113,7 +139,11 @@ export function dependencyReport(
  * report.targets[0].sources; // the categories target 0 depends on
  */
 export async function findDependencies(logits: MatrixLike, options: FindDependenciesOptions = {}): Promise<DependencyReport> {
-  let X = asMatrix(logits, 'logits');
+  let X = asMatrix(options.fitLogits ?? logits, options.fitLogits ? 'fitLogits' : 'logits');
+  if (options.fitLogits) {
+    const L = asMatrix(logits, 'logits');
+    if (L.cols !== X.cols) throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `fitLogits has ${X.cols} categories, logits ${L.cols}`);
+  }
   if (options.rows) X = X.sliceRows(options.rows[0], options.rows[1]);
   const center = options.center ?? false;
   if (options.names && options.names.length !== X.cols) {
@@ -122,7 +152,8 @@ export async function findDependencies(logits: MatrixLike, options: FindDependen
   const { signal, threads } = options;
   const progress = options.onProgress;
   // Progress: the covariance is the first 30%, the lasso the rest.
-  const S = await covariance(X, { center, threads, signal, onProgress: progress && ((f) => progress(0.3 * f)) });
+  const S = await covariance(X, { center, threads, signal, productPrecision: options.productPrecision ?? 'float64', onProgress: progress && ((f) => progress(0.3 * f)) });
+  const lassoShare = options.path ? 0.35 : 0.7;
   const result = await covLasso(S, {
     targets: options.targets,
     lambda: options.lambda,
@@ -131,13 +162,27 @@ export async function findDependencies(logits: MatrixLike, options: FindDependen
     maxIter: options.maxIter,
     threads,
     signal,
-    onProgress: progress && ((f) => progress(0.3 + 0.7 * f)),
+    onProgress: progress && ((f) => progress(0.3 + lassoShare * f)),
   });
-  return dependencyReport(result, {
+  const report = dependencyReport(result, {
     categories: X.cols,
     samples: X.rows,
     center,
     means: center ? columnMeans(X) : undefined,
     names: options.names,
   });
+  if (options.path) {
+    const path = await covLassoPath(S, {
+      targets: options.targets,
+      nLambda: options.path.nLambda,
+      ratioMin: options.path.ratioMin,
+      tol: options.tol,
+      maxIter: options.maxIter,
+      threads,
+      signal,
+      onProgress: progress && ((f) => progress(0.65 + 0.35 * f)),
+    });
+    pathSummaries(path).forEach((p, k) => (report.targets[k].path = p));
+  }
+  return report;
 }

@@ -56,7 +56,8 @@ describe('covlasso CLI', () => {
     expect(deps.center).toBe(false);
     expect(deps.targets).toHaveLength(25);
     const npy = readNpySync(path.join(dir, 'logits.npy'));
-    const S = covarianceSync(new Matrix(600, 25, npy.data as Float32Array).sliceRows(0, 500));
+    // deps uses float64 products by default (see FindDependenciesOptions.productPrecision).
+    const S = covarianceSync(new Matrix(600, 25, npy.data as Float32Array).sliceRows(0, 500), { productPrecision: 'float64' });
     const lib = covLassoSync(S, { lambdaRatio: 0.05 });
     for (const t of deps.targets) {
       expect(Object.keys(t).sort()).toEqual(['coef', 'converged', 'gap', 'iterations', 'lambda', 'lambdaMax', 'objective', 'relativeError', 'residualVariance', 'sources', 'target'].sort());
@@ -141,7 +142,7 @@ describe('covlasso CLI', () => {
     const deps = JSON.parse(fs.readFileSync(out, 'utf8')) as DepsJson;
     const sk = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'sklearn-cjk1000-rows0-8000-r0.1.json'), 'utf8')) as { targets: Array<{ target: number; objective: number; lambda: number }> };
     const npy = readNpySync(path.join(cjk, 'logits.npy'));
-    const S = covarianceSync(new Matrix(8000, 1000, (npy.data as Float32Array).subarray(0, 8_000_000)));
+    const S = covarianceSync(new Matrix(8000, 1000, (npy.data as Float32Array).subarray(0, 8_000_000)), { productPrecision: 'float64' });
     for (const ref of sk.targets) {
       const t = deps.targets[ref.target];
       const d = S.data[ref.target * 1001];

@@ -3,13 +3,17 @@
  * @module
  */
 import * as fs from 'node:fs';
-import { covariance } from '../covariance';
+import { CovarianceAccumulator } from '../accumulator';
+import { accumulateFromNpy, parseByteSize } from '../covariance-stream';
 import { CovlassoRangeError, CovlassoTypeError } from '../errors';
 import { Matrix } from '../matrix';
-import { readNpy, writeNpy } from '../npy';
+import { readNpy, readNpyHeader, writeNpy } from '../npy';
 import { DependencyReport, findDependencies } from '../dependencies';
+import { evaluateReplacement } from '../toolkit/evaluate';
+import { checkEvalShape, readLabels, writeGraph } from './toolkit-io';
 import { indexListOption, numberOption, parseArgs, ParsedArgs, rangeOption, UsageError } from './args';
 import { demoData } from './demo-data';
+import { renderReport } from '../report';
 import { ProgressBar } from './progress';
 
 const positiveInteger = (v: number): boolean => Number.isInteger(v) && v >= 1;
@@ -52,7 +56,9 @@ function progressBar(args: ParsedArgs, label: string): ProgressBar {
 
 /** `covlasso deps`. */
 export async function runDeps(argv: readonly string[]): Promise<void> {
-  const args = parseArgs(argv, ['rows', 'targets', 'lambda-ratio', 'lambda', 'tol', 'max-iter', 'threads', 'out', 'names'], ['center', 'progress', 'quiet']);
+  const args = parseArgs(argv, ['rows', 'targets', 'lambda-ratio', 'lambda', 'tol', 'max-iter', 'threads', 'out', 'names', 'eval-rows', 'eval', 'labels', 'graph'], ['center', 'progress', 'quiet']);
+  const evaluating = args.values.has('eval-rows') || args.values.has('eval');
+  if (evaluating !== args.values.has('labels')) throw new UsageError('--eval-rows / --eval and --labels go together');
   const file = onePositional(args, 'logits file');
   if (args.values.has('lambda') && args.values.has('lambda-ratio')) throw new UsageError('give --lambda or --lambda-ratio, not both');
   const lambda = numberOption(args, 'lambda');
@@ -75,6 +81,8 @@ export async function runDeps(argv: readonly string[]): Promise<void> {
   } finally {
     bar.done();
   }
+  if (evaluating) await addEvaluation(report, logits, args);
+  if (args.values.has('graph')) writeGraph(args.values.get('graph')!, report);
   const json = JSON.stringify(report);
   const out = args.values.get('out');
   if (out === undefined) process.stdout.write(`${json}\n`);
@@ -83,22 +91,89 @@ export async function runDeps(argv: readonly string[]): Promise<void> {
   if (unconverged > 0) process.stderr.write(`covlasso: warning: ${unconverged} target(s) did not converge (raise --max-iter)\n`);
 }
 
-/** `covlasso cov`. */
-export async function runCov(argv: readonly string[]): Promise<void> {
-  const args = parseArgs(argv, ['rows', 'ddof', 'threads', 'out'], ['center', 'progress', 'quiet']);
-  const file = onePositional(args, 'logits file');
-  const out = args.values.get('out');
-  if (out === undefined) throw new UsageError('cov needs --out <file.npy>');
-  const ddof = numberOption(args, 'ddof', (v) => v >= 0);
-  const threads = threadsOption(args);
-  let logits = await readLogits(file);
-  if (args.values.has('rows')) logits = logits.sliceRows(...rangeOption(args.values.get('rows')!, logits.rows, 'rows'));
-  const bar = progressBar(args, 'cov');
+/**
+ * `deps --eval-rows a:b | --eval other.npy --labels labels.npy`: accuracy and recall before and
+ * after replacing each target's logit (and all at once), written into the report.
+ */
+async function addEvaluation(report: DependencyReport, logits: Matrix, args: ParsedArgs): Promise<void> {
+  const evalFile = args.values.get('eval');
+  const evalLogits = evalFile === undefined ? logits : await readLogits(evalFile);
+  if (evalFile !== undefined) checkEvalShape(evalLogits, logits.cols, evalFile);
+  const labels = await readLabels(args.values.get('labels')!, evalLogits.rows);
+  const rows = args.values.has('eval-rows') ? rangeOption(args.values.get('eval-rows')!, evalLogits.rows, 'eval-rows') : undefined;
+  const ev = evaluateReplacement(evalLogits, labels, report, { rows });
+  report.evaluation = { rows: ev.rows, accuracyBefore: ev.accuracyBefore, accuracyAllReplaced: ev.accuracyAllReplaced };
+  ev.targets.forEach((t, k) => {
+    const dep = report.targets[k];
+    dep.accuracyBefore = t.accuracyBefore;
+    dep.accuracyAfter = t.accuracyAfter;
+    dep.recallBefore = t.recallBefore;
+    dep.recallAfter = t.recallAfter;
+  });
+}
+
+/** `--max-memory 1g` → bytes (a usage error when malformed). */
+function byteSizeOption(args: ParsedArgs, name: string): number | undefined {
+  const raw = args.values.get(name);
+  if (raw === undefined) return undefined;
   try {
-    const S = await covariance(logits, { center: args.switches.has('center'), ddof, threads, onProgress: bar.update });
+    return parseByteSize(raw, `--${name}`);
+  } catch {
+    throw new UsageError(`--${name}: invalid size '${raw}' (e.g. 512m, 1g, 1.5G, 64MiB)`);
+  }
+}
+
+/** The accumulator of `cov --merge a.cov b.cov ...`. */
+async function mergeStates(args: ParsedArgs): Promise<CovarianceAccumulator> {
+  if (args.positionals.length === 0) throw new UsageError('cov --merge needs one or more state files (.cov)');
+  for (const flag of ['rows', 'max-memory', 'chunk-rows', 'threads']) {
+    if (args.values.has(flag)) throw new UsageError(`--${flag} does not apply to --merge`);
+  }
+  const acc = await CovarianceAccumulator.load(args.positionals[0]);
+  for (const file of args.positionals.slice(1)) acc.merge(await CovarianceAccumulator.load(file));
+  return acc;
+}
+
+/**
+ * `covlasso cov`: streams a .npy file through the accumulator (bounded memory with
+ * --max-memory), or merges saved states (--merge); writes the covariance (--out) and/or the
+ * accumulator state (--save-state).
+ */
+export async function runCov(argv: readonly string[]): Promise<void> {
+  const args = parseArgs(argv, ['rows', 'ddof', 'threads', 'out', 'max-memory', 'chunk-rows', 'save-state', 'product-precision'], ['center', 'progress', 'quiet', 'merge']);
+  const productPrecision = args.values.get('product-precision') as 'float32' | 'float64' | undefined;
+  if (productPrecision !== undefined && productPrecision !== 'float32' && productPrecision !== 'float64') {
+    throw new UsageError(`--product-precision: expected float32 or float64, got '${productPrecision}'`);
+  }
+  const out = args.values.get('out');
+  const saveState = args.values.get('save-state');
+  if (out === undefined && saveState === undefined) throw new UsageError('cov needs --out <file.npy> and/or --save-state <shard.cov>');
+  const ddof = numberOption(args, 'ddof', (v) => v >= 0);
+  const center = args.switches.has('center');
+  let acc: CovarianceAccumulator;
+  if (args.switches.has('merge')) {
+    acc = await mergeStates(args);
+  } else {
+    const file = onePositional(args, 'logits file');
+    const maxMemory = byteSizeOption(args, 'max-memory');
+    const chunkRows = numberOption(args, 'chunk-rows', positiveInteger);
+    const threads = threadsOption(args);
+    let rows: [number, number] | undefined;
+    if (args.values.has('rows')) {
+      const header = await readNpyHeader(file);
+      rows = rangeOption(args.values.get('rows')!, header.shape.length === 2 ? header.shape[0] : 0, 'rows');
+    }
+    const bar = progressBar(args, 'cov');
+    try {
+      acc = await accumulateFromNpy(file, { rows, threads, maxMemory, chunkRows, center, ddof, productPrecision, onProgress: bar.update });
+    } finally {
+      bar.done();
+    }
+  }
+  if (saveState !== undefined) await acc.save(saveState);
+  if (out !== undefined) {
+    const S = acc.result({ center, ddof });
     await writeNpy(out, { shape: [S.rows, S.cols], data: S.data });
-  } finally {
-    bar.done();
   }
 }
 
@@ -109,7 +184,8 @@ function formatDependency(names: readonly string[], target: number, sources: num
 
 /** `covlasso demo`: the main job on the built-in default, printing the strongest dependencies. */
 export async function runDemo(argv: readonly string[]): Promise<void> {
-  const args = parseArgs(argv, ['threads'], ['progress', 'quiet']);
+  const args = parseArgs(argv, ['threads', 'report'], ['progress', 'quiet', 'no-report']);
+  if (args.values.has('report') && args.switches.has('no-report')) throw new UsageError('give --report or --no-report, not both');
   const threads = threadsOption(args);
   const data = demoData();
   const { logits, names, planted } = data;
@@ -133,4 +209,9 @@ export async function runDemo(argv: readonly string[]): Promise<void> {
     return p.sources.every((s) => dep.sources.slice(0, p.sources.length).includes(s));
   }).length;
   out.write(`\nPlanted look-alikes recovered (their sources are the top coefficients): ${found}/${planted.length}\n`);
+  if (!args.switches.has('no-report')) {
+    const file = args.values.get('report') ?? 'covlasso-demo-report.html';
+    fs.writeFileSync(file, renderReport(report, { title: 'covlasso demo: synthetic logits with 30 planted look-alikes' }));
+    out.write(`Report: ${file} (open it in a browser; --no-report skips it)\n`);
+  }
 }

@@ -10,6 +10,9 @@ import { packageRoot } from '../native';
 import { CovlassoError } from '../errors';
 import { runCov, runDeps, runDemo } from './commands';
 import { UsageError } from './args';
+import { runCross } from './cross';
+import { runUnseen } from './unseen';
+import { runReport } from './report';
 
 const HELP = `covlasso: sparse neural dependencies between classifier logits (Covariance Lasso)
 
@@ -17,12 +20,27 @@ Usage:
   covlasso deps <logits.npy> [--rows a:b] [--targets i,j,a:b] [--lambda-ratio r | --lambda x]
                 [--center] [--tol t] [--max-iter n] [--threads n] [--names classes.json]
                 [--out deps.json] [--progress | --quiet]
+                [--eval-rows a:b | --eval other.npy] [--labels labels.npy] [--graph out.dot|.graphml|.json]
+  covlasso cross <A.npy> <B.npy> [--rows a:b] [--lambda-ratio r | --lambda x] [--center]
+                [--direction A<-B|B<-A|both] [--targets ...] [--names classes.json] [--names-b b.json]
+                [--eval-rows a:b --labels labels.npy] [--graph out.dot] [--out cross.json]
+  covlasso unseen <A.npy> [<B.npy>] --labels labels.npy --unseen a:b --fit-rows a:b --eval-rows a:b
+                [--examples k] [--lambda-ratio r] [--examples-lambda-ratio r] [--no-center]
+                [--names classes.json] [--out unseen.json]
   covlasso cov <logits.npy> --out cov.npy [--rows a:b] [--center] [--ddof d] [--threads n]
-  covlasso demo [--threads n]
+               [--max-memory 1g] [--chunk-rows n] [--save-state shard.cov] [--product-precision float64]
+               [--progress | --quiet]
+  covlasso cov --merge a.cov b.cov ... --out cov.npy [--center] [--ddof d] [--save-state all.cov]
+  covlasso report <deps.json> --out report.html [--title t] [--top k]
+  covlasso demo [--threads n] [--report demo.html | --no-report]
   covlasso --help | --version
 
 deps   one lasso per target category on the logit covariance; writes JSON (stdout without --out)
-cov    the float64 covariance (second moment, or --center) as a .npy file
+cross  each category of model A as a sparse combination of model B's logits (same rows)
+unseen logits for categories model A never saw, from model B and/or k labelled examples
+cov    the float64 covariance (second moment, or --center) as a .npy file, streamed from the
+       file in row chunks (bounded by --max-memory); --save-state writes a mergeable shard state
+report a self-contained HTML page (graph, source bars, λ paths, histograms, accuracy) of deps JSON
 demo   runs the whole job on a built-in synthetic model and prints the strongest dependencies
 
 λ convention: our λ is scikit-learn's alpha (objective ½·variance + λ‖β‖₁); the paper's λ is 2× ours.
@@ -40,8 +58,17 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'cov':
         await runCov(rest);
         return 0;
+      case 'cross':
+        await runCross(rest);
+        return 0;
+      case 'unseen':
+        await runUnseen(rest);
+        return 0;
       case 'demo':
         await runDemo(rest);
+        return 0;
+      case 'report':
+        await runReport(rest);
         return 0;
       case '--version':
       case '-v':

@@ -1,0 +1,173 @@
+/**
+ * Theory diagnostics of a logit covariance: spectrum and numerical rank, each target's λ_max and
+ * best achievable relative error with all other categories (pseudo-inverse least squares), how
+ * many categories have a dependency below a relative error, the sparsity histogram, and how all
+ * of it changes with the number of categories.
+ * @module
+ */
+import { covariance } from '../covariance';
+import { CovlassoRangeError } from '../errors';
+import { asMatrix, Matrix, MatrixLike } from '../matrix';
+import { asCovariance, covLasso } from '../lasso';
+import { mulberry32 } from '../random';
+import { RunOptions } from '../run';
+import { bestResidualVariances, numericalRank, symmetricEigen } from './linalg';
+
+/** Options of {@link dependencyDiagnostics}. */
+export interface DiagnosticsOptions extends RunOptions {
+  /** λ ratio of the lasso whose sparsity and errors are summarised (default 0.1). */
+  lambdaRatio?: number;
+  /** Relative-error thresholds for the counts (default [0.01, 0.05, 0.1]). */
+  thresholds?: number[];
+  /** Relative eigenvalue tolerance of the rank (default C·2⁻⁵², numpy's rule). */
+  rankTolerance?: number;
+  /** Compute the best achievable relative errors (needs eigenvectors: O(C³), ~10 s at C = 1000; default true). */
+  bestError?: boolean;
+  /** Relative eigenvalue cut of the pseudo-inverse (default 1e-10). */
+  pinvTolerance?: number;
+}
+
+/** The result of {@link dependencyDiagnostics}. */
+export interface Diagnostics {
+  categories: number;
+  /** Eigenvalues of S, descending. */
+  spectrum: number[];
+  /** Numerical rank of S. */
+  rank: number;
+  /** λ_max(t) = max_{j≠t} |S_jt| per category. */
+  lambdaMax: number[];
+  /** Best relative error of each category from all others (unpenalised least squares), when computed. */
+  bestRelativeError?: number[];
+  /** Per threshold: categories whose best relative error is ≤ it (when computed). */
+  bestBelow?: { threshold: number; count: number }[];
+  /** The lasso at `lambdaRatio`: relative errors, sources per category, counts and histogram. */
+  lasso: {
+    lambdaRatio: number;
+    relativeError: number[];
+    nnz: number[];
+    below: { threshold: number; count: number }[];
+    /** histogram[k] = categories with exactly k sources. */
+    sparsityHistogram: number[];
+  };
+}
+
+const counts = (values: number[], thresholds: number[]): { threshold: number; count: number }[] =>
+  thresholds.map((threshold) => ({ threshold, count: values.filter((v) => v <= threshold).length }));
+
+/**
+ * Diagnostics of a covariance S (C×C). For the best relative errors: min over θ with θ_t = 1 of
+ * θᵀSθ / S_tt, from the eigen-decomposition and the pseudo-inverse (see
+ * {@link bestResidualVariances}); 0 for a category in the span of the others.
+ * @example
+ * const d = await dependencyDiagnostics(await covariance(F, { center: true }));
+ * d.rank; d.bestBelow; d.lasso.sparsityHistogram;
+ */
+export async function dependencyDiagnostics(S: MatrixLike, options: DiagnosticsOptions = {}): Promise<Diagnostics> {
+  const cov = asCovariance(S);
+  const C = cov.rows;
+  const thresholds = options.thresholds ?? [0.01, 0.05, 0.1];
+  const lambdaRatio = options.lambdaRatio ?? 0.1;
+  const wantBest = options.bestError ?? true;
+  const eig = symmetricEigen(cov.data, C, wantBest);
+  const spectrum = Array.from(eig.values).reverse();
+  const lambdaMax: number[] = [];
+  for (let t = 0; t < C; t++) {
+    let m = 0;
+    for (let j = 0; j < C; j++) if (j !== t) m = Math.max(m, Math.abs(cov.data[j * C + t]));
+    lambdaMax.push(m);
+  }
+  const out: Diagnostics = {
+    categories: C,
+    spectrum,
+    rank: numericalRank(eig.values, options.rankTolerance),
+    lambdaMax,
+    lasso: { lambdaRatio, relativeError: [], nnz: [], below: [], sparsityHistogram: [] },
+  };
+  if (wantBest) {
+    const r2 = bestResidualVariances(eig, options.pinvTolerance);
+    out.bestRelativeError = Array.from(r2, (v, t) => {
+      const d = cov.data[t * C + t];
+      return d > 0 ? Math.max(0, v) / d : 0;
+    });
+    out.bestBelow = counts(out.bestRelativeError, thresholds);
+  }
+  const res = await covLasso(cov, { lambdaRatio, threads: options.threads, signal: options.signal });
+  const nnz = Array.from({ length: C }, (_, k) => res.coef.indptr[k + 1] - res.coef.indptr[k]);
+  const hist = new Array<number>(Math.max(0, ...nnz) + 1).fill(0);
+  for (const v of nnz) hist[v]++;
+  out.lasso = { lambdaRatio, relativeError: Array.from(res.relativeError), nnz, below: counts(Array.from(res.relativeError), thresholds), sparsityHistogram: hist };
+  return out;
+}
+
+/** Options of {@link dependencyScaling}. */
+export interface ScalingOptions extends DiagnosticsOptions {
+  /** Numbers of categories to subsample (default [100, 200, 500, 1000], capped at C). */
+  sizes?: number[];
+  /** Rows `[begin, end)` to use (default all). */
+  rows?: [number, number];
+  /** Center the covariance (default true: the rank statement is about the centered covariance). */
+  center?: boolean;
+  /** Seed of the category subsets (default 1). */
+  seed?: number;
+}
+
+/** One size of {@link dependencyScaling}. */
+export interface ScalingRow {
+  size: number;
+  /** The subsampled categories (sorted). */
+  categories: number[];
+  rank: number;
+  /** Mean and median number of sources at `lambdaRatio`. */
+  meanNnz: number;
+  medianNnz: number;
+  /** Mean lasso relative error. */
+  meanRelativeError: number;
+  /** Lasso: categories with relative error ≤ each threshold. */
+  below: { threshold: number; count: number }[];
+  /** Best achievable (unpenalised) counts, when `bestError`. */
+  bestBelow?: { threshold: number; count: number }[];
+}
+
+/**
+ * How rank, sparsity and dependency strength change with the number of categories: for each
+ * size k, a seeded random subset of k categories, its covariance (a submatrix of the full one:
+ * moments do not depend on the other columns), then {@link dependencyDiagnostics}.
+ * `bestError` defaults to false here (it is O(k³) per size).
+ */
+export async function dependencyScaling(logits: MatrixLike, options: ScalingOptions = {}): Promise<ScalingRow[]> {
+  let X = asMatrix(logits, 'logits');
+  if (options.rows) X = X.sliceRows(options.rows[0], options.rows[1]);
+  const C = X.cols;
+  const sizes = (options.sizes ?? [100, 200, 500, 1000]).map((s) => Math.min(s, C));
+  for (const s of sizes) if (!Number.isInteger(s) || s < 2) throw new CovlassoRangeError('ERR_COVLASSO_INVALID_ARGUMENT', `sizes must be integers >= 2, got ${s}`);
+  // A float64 copy: the rank is decided by eigenvalues ~1e-15 of the largest, so the covariance
+  // is taken from float64 input whatever the logits' dtype.
+  const X64 = X.data instanceof Float64Array ? X : new Matrix(X.rows, X.cols, Float64Array.from(X.data));
+  const S = await covariance(X64, { center: options.center ?? true, threads: options.threads, signal: options.signal });
+  const rng = mulberry32(options.seed ?? 1);
+  const perm = Array.from({ length: C }, (_, i) => i);
+  for (let i = C - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [perm[i], perm[j]] = [perm[j], perm[i]];
+  }
+  const rows: ScalingRow[] = [];
+  for (const size of sizes) {
+    const cats = perm.slice(0, size).sort((a, b) => a - b);
+    const sub = new Float64Array(size * size);
+    for (let a = 0; a < size; a++) for (let b = 0; b < size; b++) sub[a * size + b] = S.data[cats[a] * C + cats[b]];
+    const d = await dependencyDiagnostics(new Matrix(size, size, sub), { ...options, bestError: options.bestError ?? false });
+    const sorted = [...d.lasso.nnz].sort((a, b) => a - b);
+    const row: ScalingRow = {
+      size,
+      categories: cats,
+      rank: d.rank,
+      meanNnz: d.lasso.nnz.reduce((a, b) => a + b, 0) / size,
+      medianNnz: size % 2 ? sorted[(size - 1) / 2] : (sorted[size / 2 - 1] + sorted[size / 2]) / 2,
+      meanRelativeError: d.lasso.relativeError.reduce((a, b) => a + b, 0) / size,
+      below: d.lasso.below,
+    };
+    if (d.bestBelow) row.bestBelow = d.bestBelow;
+    rows.push(row);
+  }
+  return rows;
+}
