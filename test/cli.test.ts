@@ -37,13 +37,22 @@ beforeAll(() => {
 
 describe('covlasso CLI', () => {
   it('demo runs the main job on its built-in default and recovers the planted dependencies', () => {
-    const r = cli('demo');
+    const reportFile = path.join(dir, 'demo.html');
+    const r = cli('demo', '--report', reportFile);
+    expect(fs.readFileSync(reportFile, 'utf8')).toMatch(/^<!DOCTYPE html>/i);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/Strongest sparse dependencies/);
     expect(r.stdout).toMatch(/120 certified/);
     const found = /recovered .*: (\d+)\/30/.exec(r.stdout);
     expect(found).not.toBeNull();
     expect(Number(found![1])).toBeGreaterThanOrEqual(25);
+    // the evaluation step: accuracy before, one replaced on average, all replaced at once
+    const acc = /([\d.]+)% before, ([\d.]+)% on average with one category replaced, ([\d.]+)% with all 120 replaced/.exec(r.stdout);
+    expect(acc).not.toBeNull();
+    const [before, one, all] = acc!.slice(1).map(Number);
+    expect(before).toBeGreaterThan(50);
+    expect(Math.abs(one - before)).toBeLessThan(2);
+    expect(all).toBeLessThanOrEqual(before);
   });
 
   it('deps writes the documented JSON, consistent with covLasso and certified', () => {

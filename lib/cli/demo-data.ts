@@ -17,6 +17,8 @@ export interface PlantedDependency {
 /** The demo's logits, class names and planted dependencies. */
 export interface DemoData {
   logits: Matrix;
+  /** A label per row: the argmax of the logits plus Gaussian noise (σ = 1), as an imperfect classifier's truth. */
+  labels: Int32Array;
   names: string[];
   planted: PlantedDependency[];
 }
@@ -58,6 +60,14 @@ export function demoData(options: { samples?: number; seed?: number } = {}): Dem
       logits[r * categories + c] = v;
     }
   }
+  const labels = new Int32Array(samples);
+  for (let r = 0; r < samples; r++) {
+    let best = -Infinity;
+    for (let c = 0; c < categories; c++) {
+      const v = logits[r * categories + c] + gaussian();
+      if (v > best) (best = v), (labels[r] = c);
+    }
+  }
   const names = Array.from({ length: categories }, (_, c) => (c < base ? `class-${c}` : `lookalike-${c}`));
-  return { logits: new Matrix(samples, categories, logits), names, planted };
+  return { logits: new Matrix(samples, categories, logits), labels, names, planted };
 }
