@@ -17,6 +17,7 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const covlasso = require('../dist/cjs');
 
+const { mulberry32 } = require('../dist/cjs/random');
 const PYTHON = '/usr/bin/python3';
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -24,17 +25,6 @@ const arg = (name, fallback) => {
 };
 const repeats = Number(arg('repeats', '3'));
 const shapes = arg('shapes', '100000x1000,8000x1000').split(',').map((s) => s.split('x').map(Number));
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function logits(n, c, seed) {
   const u = mulberry32(seed);

@@ -11,7 +11,7 @@
 import { CovlassoRangeError } from './errors';
 import { Matrix, MatrixLike } from './matrix';
 import { loadNative, NativeArgs, NativeCsc } from './native';
-import { runAsync, runSync } from './run';
+import { runAsync, RunOptions, runSync } from './run';
 import { asCovariance, checkSolverOptions, checkTargets, pathLambdas, singleLambda } from './lasso-options';
 import type {
   CovLassoOptions,
@@ -26,8 +26,8 @@ import type {
 export type * from './lasso-types';
 export { asCovariance, checkTargets } from './lasso-options';
 
-/** A sparse matrix in compressed sparse columns: column k holds `values[indptr[k]..indptr[k+1])` at rows `indices[...]`. */
-interface PreparedSolve {
+/** A batch solve ready to run: the native arguments and how to read its result (internal). */
+export interface PreparedSolve {
   args: NativeArgs;
   finish: (csc: NativeCsc) => CovLassoPathResult;
 }
@@ -68,6 +68,16 @@ export function prepareSolve(problem: GeneralProblem, targets: Int32Array, lambd
   return { args, finish };
 }
 
+/** Runs a prepared batch solve on covlasso's pool, with `signal` and `onProgress` (internal). */
+export async function runSolve(prepared: PreparedSolve, options: RunOptions): Promise<CovLassoPathResult> {
+  return prepared.finish(await runAsync((a, c) => loadNative().covLasso(a, c), prepared.args, options));
+}
+
+/** Runs a prepared batch solve on the calling thread (internal). */
+export function runSolveSync(prepared: PreparedSolve): CovLassoPathResult {
+  return prepared.finish(runSync(() => loadNative().covLassoSync(prepared.args)));
+}
+
 function intraProblem(S: Matrix): GeneralProblem {
   const p = S.rows;
   const variance = new Float64Array(p);
@@ -103,14 +113,12 @@ function preparePath(S: MatrixLike, options: CovLassoPathOptions): PreparedSolve
  * // sources of target r.targets[k]: r.coef.indices[r.coef.indptr[k] .. r.coef.indptr[k+1]]
  */
 export async function covLasso(S: MatrixLike, options: CovLassoOptions = {}): Promise<CovLassoResult> {
-  const { args, finish } = prepareSingle(S, options);
-  return asSingle(finish(await runAsync((a, c) => loadNative().covLasso(a, c), args, options)));
+  return asSingle(await runSolve(prepareSingle(S, options), options));
 }
 
 /** Synchronous twin of {@link covLasso}. */
 export function covLassoSync(S: MatrixLike, options: Omit<CovLassoOptions, 'signal' | 'onProgress'> = {}): CovLassoResult {
-  const { args, finish } = prepareSingle(S, options);
-  return asSingle(finish(runSync(() => loadNative().covLassoSync(args))));
+  return asSingle(runSolveSync(prepareSingle(S, options)));
 }
 
 /**
@@ -118,14 +126,12 @@ export function covLassoSync(S: MatrixLike, options: Omit<CovLassoOptions, 'sign
  * 1e-3·λ_max, log-spaced), each λ warm-started from the previous one.
  */
 export async function covLassoPath(S: MatrixLike, options: CovLassoPathOptions = {}): Promise<CovLassoPathResult> {
-  const { args, finish } = preparePath(S, options);
-  return finish(await runAsync((a, c) => loadNative().covLasso(a, c), args, options));
+  return runSolve(preparePath(S, options), options);
 }
 
 /** Synchronous twin of {@link covLassoPath}. */
 export function covLassoPathSync(S: MatrixLike, options: Omit<CovLassoPathOptions, 'signal' | 'onProgress'> = {}): CovLassoPathResult {
-  const { args, finish } = preparePath(S, options);
-  return finish(runSync(() => loadNative().covLassoSync(args)));
+  return runSolveSync(preparePath(S, options));
 }
 
 /** The results at one λ index of a path, as a {@link CovLassoResult} (copies). */

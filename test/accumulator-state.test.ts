@@ -18,6 +18,7 @@ import {
   writeNpySync,
 } from '../lib';
 import { randomLogits } from './support/reference-lasso';
+import { relErr } from './support/helpers';
 
 let dir = '';
 const N = 6000;
@@ -26,15 +27,6 @@ let F: Float64Array;
 const file = (name: string): string => path.join(dir, name);
 const dist = path.resolve(__dirname, '..', 'dist', 'cjs', 'index.js');
 
-function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < want.length; i++) {
-    err = Math.max(err, Math.abs(got[i] - want[i]));
-    scale = Math.max(scale, Math.abs(want[i]));
-  }
-  return err / scale;
-}
 const same = (a: Float64Array, b: Float64Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 beforeAll(() => {

@@ -22,6 +22,7 @@ import {
   writeNpySync,
 } from '../lib';
 import { randomLogits } from './support/reference-lasso';
+import { relErr } from './support/helpers';
 
 let dir = '';
 const N = 5000;
@@ -33,15 +34,6 @@ let G64: Float64Array;
 const file = (name: string): string => path.join(dir, name);
 const bin = path.resolve(__dirname, '..', 'dist', 'cjs', 'cli', 'main.js');
 
-function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < want.length; i++) {
-    err = Math.max(err, Math.abs(got[i] - want[i]));
-    scale = Math.max(scale, Math.abs(want[i]));
-  }
-  return err / scale;
-}
 /**
  * Differences from chunking alone: float64 input is summed in float64 (rounding ~1e-15); for
  * float32 input the core sums products in float32 over 64 rows (moments.hpp), ~1e-7 of max|S|.

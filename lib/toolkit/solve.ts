@@ -6,9 +6,8 @@
  */
 import { CovlassoRangeError } from '../errors';
 import { Matrix } from '../matrix';
-import { loadNative } from '../native';
-import { runAsync, RunOptions, runSync } from '../run';
-import { prepareSolve } from '../lasso';
+import { RunOptions } from '../run';
+import { prepareSolve, runSolve, runSolveSync } from '../lasso';
 import { checkSolverOptions, checkTargets, pathLambdas, singleLambda } from '../lasso-options';
 import type { CovLassoBaseOptions, CovLassoPathResult, GeneralProblem } from '../lasso-types';
 
@@ -64,12 +63,10 @@ function prepare(problem: GeneralProblem, options: SolveGeneralOptions): ReturnT
  * const r = await solveGeneral(problem, { lambdaRatio: 0.1 });
  */
 export async function solveGeneral(problem: GeneralProblem, options: SolveGeneralOptions = {}): Promise<CovLassoPathResult> {
-  const { args, finish } = prepare(problem, options);
-  return finish(await runAsync((a, c) => loadNative().covLasso(a, c), args, options));
+  return runSolve(prepare(problem, options), options);
 }
 
 /** Synchronous twin of {@link solveGeneral}. */
 export function solveGeneralSync(problem: GeneralProblem, options: Omit<SolveGeneralOptions, 'signal' | 'onProgress'> = {}): CovLassoPathResult {
-  const { args, finish } = prepare(problem, options);
-  return finish(runSync(() => loadNative().covLassoSync(args)));
+  return runSolveSync(prepare(problem, options));
 }

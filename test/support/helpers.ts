@@ -134,3 +134,14 @@ export function compiledEntry(kind: 'cjs' | 'esm'): string {
   }
   return file;
 }
+
+/** max |got − want| / max |want|: the error relative to the largest reference entry. */
+export function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  let err = 0;
+  let scale = 0;
+  for (let i = 0; i < want.length; i++) {
+    err = Math.max(err, Math.abs(got[i] - want[i]));
+    scale = Math.max(scale, Math.abs(want[i]));
+  }
+  return err / scale;
+}
