@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { covarianceSync, covLassoPathSync, covLassoSync, Matrix, pathStep } from '../lib';
+import { bestResidualVariances, symmetricEigen } from '../lib/toolkit/linalg';
 import { denseBeta } from './support/helpers';
 import { generalObjective, referenceGeneral } from './support/reference-general';
 import { randomLogits, targetProblem } from './support/reference-lasso';
@@ -173,4 +174,31 @@ describe('option validation', () => {
   it('rejects a negative stopRelativeError', () => {
     expect(() => covLassoPathSync(S, { stopRelativeError: -1 })).toThrow(expect.objectContaining({ code: 'ERR_COVLASSO_INVALID_ARGUMENT' }));
   });
+});
+
+describe('λ → 0 on singular and near-singular covariances', () => {
+  const n = 200;
+  const c = 30;
+  const singular = randomLogits(n, c, 17, { rank: 8 });
+  const nearSingular = Float64Array.from(singular, (v, i) => v + 1e-4 * Math.sin(1.7 * i + 0.3 * i * i));
+  for (const [name, F] of [['singular (rank 9)', singular], ['near-singular (rank 9 + 1e-4 noise)', nearSingular]] as const) {
+    it.each([1e-3, 1e-5])(`${name}, lambdaRatio %s: certified, honest, never worse than the reference, above the least-squares bound`, (ratio) => {
+      const S = covarianceSync(new Matrix(n, c, F));
+      const SD = S.data as Float64Array;
+      const lsBound = bestResidualVariances(symmetricEigen(SD, c));
+      const r = covLassoSync(S, { lambdaRatio: ratio });
+      for (let k = 0; k < c; k++) {
+        const { s, d } = targetProblem(SD, c, k);
+        const beta = denseBeta(r.coef, k);
+        const pen = { lambda: r.lambda[k], exclude: k };
+        expect(r.converged[k]).toBe(1);
+        expect(r.gap[k]).toBeLessThanOrEqual(1e-6 * d);
+        expect(generalObjective(SD, c, s, d, pen, beta)).toBeCloseTo(r.objective[k], 10);
+        // No β does better than the least-squares residual with every other category.
+        expect(r.objective[k]).toBeGreaterThanOrEqual(0.5 * lsBound[k] - 1e-9 * d);
+        const ref = referenceGeneral(SD, c, s, d, pen, 20000);
+        expect(r.objective[k]).toBeLessThanOrEqual(generalObjective(SD, c, s, d, pen, ref) + 1e-6 * d);
+      }
+    });
+  }
 });

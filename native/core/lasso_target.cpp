@@ -5,7 +5,6 @@
 #include <string>
 
 #include "anderson.hpp"
-#include "small_linalg.hpp"
 #include "vector_ops.hpp"
 
 namespace covlasso {
@@ -162,56 +161,6 @@ void TargetSolver::try_anderson_step(const Penalty& packed) {
     beta_w_.swap(candidate_);
     q_w_.swap(candidate_q_);
   }
-}
-
-// Once the signs on W have settled, CD converges to the solution x of the stationarity
-// equations on the support A: (G_AA + λ₂) x = s_A − λ₁ w_A sign(β_A). Solving them directly
-// (Cholesky, |A|³/3 flops, about one sweep's cost) replaces the slow linear tail of CD on badly
-// conditioned blocks. On the current sign orthant the objective is a convex quadratic with its
-// minimum at x, so moving from β towards x lowers it all the way; when some coordinate would
-// change sign, the step stops where the first one reaches zero (an active-set step). A singular
-// G_AA (non-unique solutions) leaves the work to CD and Anderson. Returns whether β moved.
-bool TargetSolver::try_support_step(const Penalty& packed) {
-  support_.clear();
-  for (size_t a = 0; a < working_.size(); ++a) {
-    if (beta_w_[a] != 0) support_.push_back(a);
-  }
-  const size_t m = support_.size();
-  if (m == 0 || m > kMaxNewtonSupport) return false;
-  system_.resize(m * m);
-  rhs_.resize(m);
-  solution_.resize(m);
-  for (size_t i = 0; i < m; ++i) {
-    const size_t a = support_[i];
-    for (size_t j = 0; j < m; ++j) system_[i * m + j] = gram_entry(a, support_[j]);
-    system_[i * m + i] += packed.l2;
-    rhs_[i] = s_w_[a] - packed.l1 * packed.weight(a) * (beta_w_[a] > 0 ? 1 : -1);
-  }
-  if (!cholesky_solve(system_.data(), m, rhs_.data(), solution_.data(), 1e-12)) return false;
-  double step = 1;      // fraction of the way from β_A to x
-  size_t blocking = m;  // the coordinate that reaches zero first, if any
-  for (size_t i = 0; i < m; ++i) {
-    const double b = beta_w_[support_[i]];
-    if (solution_[i] * b > 0) continue;
-    const double t = b / (b - solution_[i]);
-    if (t < step) step = t, blocking = i;
-  }
-  if (!(step > 0)) return false;
-  candidate_.assign(beta_w_.begin(), beta_w_.end());
-  candidate_q_.assign(q_w_.begin(), q_w_.end());
-  for (size_t i = 0; i < m; ++i) {
-    const size_t a = support_[i];
-    const double next = i == blocking ? 0.0 : beta_w_[a] + step * (solution_[i] - beta_w_[a]);
-    add_row(a, next - beta_w_[a], candidate_q_.data());
-    candidate_[a] = next;
-  }
-  if (!(working_certificate(candidate_.data(), candidate_q_.data(), packed).objective <
-        working_certificate(beta_w_.data(), q_w_.data(), packed).objective)) {
-    return false;
-  }
-  beta_w_.swap(candidate_);
-  q_w_.swap(candidate_q_);
-  return true;
 }
 
 // Cyclic sweeps over the packed working set until its own certificate is within inner_gap.

@@ -48,6 +48,9 @@ class TargetSolver {
   void add_row(size_t a, double factor, double* q) const;
   double gram_entry(size_t a, size_t b) const;
   bool try_support_step(const Penalty& packed);
+  bool step_towards(const double* target, const Penalty& packed);
+  bool ray_step(double* direction, const Penalty& packed);
+  bool accept_candidate(const Penalty& packed, bool allow_equal);
   Certificate working_certificate(const double* beta, const double* q, const Penalty& packed) const;
   int64_t sweep_working_set(const Penalty& packed, double inner_gap, int64_t max_sweeps);
   void try_anderson_step(const Penalty& packed);
@@ -73,6 +76,8 @@ class TargetSolver {
   static constexpr size_t kMaxNewtonSupport = 600;
   std::vector<size_t> support_;
   std::vector<double> system_, rhs_, solution_;
+  std::vector<unsigned char> dropped_;
+  std::vector<double> column_, null_;
 };
 
 }  // namespace covlasso
