@@ -18,25 +18,6 @@ covlasso::Products get_products(const Napi::Object& args) {
                                                                        : covlasso::Products::Auto;
 }
 
-// Rows per update call: a progress tick and a cancellation check every so many rows.
-constexpr int64_t kRowsPerTick = 4096;
-
-// Adds x (and y) to the accumulator in slices of rows, reporting progress between slices.
-void accumulate_in_slices(covlasso::MomentAccumulator& acc, const covlasso::MatrixView& x,
-                          const covlasso::MatrixView* y, int threads, covlasso::Products products,
-                          const RunContext& context) {
-  for (int64_t begin = 0; begin < x.rows || (begin == 0 && x.rows == 0); begin += kRowsPerTick) {
-    const int64_t end = std::min(x.rows, begin + kRowsPerTick);
-    covlasso::throw_if_cancelled(context.cancel);
-    const covlasso::MatrixView xs = x.row_slice(begin, end);
-    covlasso::MatrixView ys;
-    if (y != nullptr) ys = y->row_slice(begin, end);
-    acc.update(xs, y != nullptr ? &ys : nullptr, threads, context.cancel, products);
-    if (context.progress && x.rows > 0) context.progress(static_cast<double>(end) / x.rows);
-    if (x.rows == 0) break;
-  }
-}
-
 // args: { x: {data, rows, cols}, y?: {data, rows, cols}, center, ddof, threads, out: Float64Array }
 class CovarianceJob : public Job {
  public:
@@ -51,9 +32,12 @@ class CovarianceJob : public Job {
     out_ = get_typed<double>(args, "out", napi_float64_array, x_.cols * cols_y);
   }
   void run(const RunContext& context) override {
-    covlasso::MomentAccumulator acc(x_.cols, has_y_ ? y_.cols : x_.cols, !has_y_);
-    accumulate_in_slices(acc, x_, has_y_ ? &y_ : nullptr, threads_, products_, context);
-    acc.result(center_, ddof_, out_);
+    // Straight into the JS output array: no second C×C matrix.
+    if (has_y_) {
+      covlasso::cross_moments(x_, y_, center_, ddof_, threads_, context.cancel, out_, products_, context.progress);
+    } else {
+      covlasso::covariance(x_, center_, ddof_, threads_, context.cancel, out_, products_, context.progress);
+    }
   }
 
  private:
@@ -137,7 +121,8 @@ class AccumulatorWrap : public Napi::ObjectWrap<AccumulatorWrap> {
     }
     ~UpdateJob() override { owner_.busy_.store(false); }
     void run(const RunContext& context) override {
-      accumulate_in_slices(*owner_.acc_, x_, has_y_ ? &y_ : nullptr, threads_, products_, context);
+      covlasso::update_in_slices(*owner_.acc_, x_, has_y_ ? &y_ : nullptr, threads_, context.cancel, products_,
+                                 context.progress);
     }
 
    private:

@@ -176,26 +176,41 @@ MomentAccumulator MomentAccumulator::from_state(int64_t cols_x, int64_t cols_y, 
   return acc;
 }
 
+void update_in_slices(MomentAccumulator& acc, const MatrixView& x, const MatrixView* y, int threads,
+                      const CancelFlag* cancel, Products products, const ProgressFn& progress) {
+  for (int64_t begin = 0; begin == 0 || begin < x.rows; begin += kRowsPerSlice) {
+    const int64_t end = std::min(x.rows, begin + kRowsPerSlice);
+    throw_if_cancelled(cancel);
+    const MatrixView xs = x.row_slice(begin, end);
+    MatrixView ys;
+    if (y != nullptr) ys = y->row_slice(begin, end);
+    acc.update(xs, y != nullptr ? &ys : nullptr, threads, cancel, products);
+    if (progress && x.rows > 0) progress(static_cast<double>(end) / static_cast<double>(x.rows));
+    if (end >= x.rows) break;
+  }
+}
+
 void covariance(const MatrixView& x, bool center, double ddof, int threads,
-                const CancelFlag* cancel, double* out, Products products) {
+                const CancelFlag* cancel, double* out, Products products, const ProgressFn& progress) {
   // Fail fast on a bad ddof before doing the work (result() would reject it anyway).
   require(!center || !std::isfinite(ddof) || static_cast<double>(x.rows) - ddof > 0,
           ErrorCode::InvalidArgument, "ddof must be smaller than the number of rows");
   require(out != nullptr || x.cols == 0, ErrorCode::InvalidArgument, "no output buffer");
   MomentAccumulator acc(x.cols, x.cols, true, out);  // validates the sizes
   std::fill(out, out + x.cols * x.cols, 0.0);  // the output holds the moment while it is summed
-  acc.update(x, nullptr, threads, cancel, products);
+  update_in_slices(acc, x, nullptr, threads, cancel, products, progress);
   acc.result(center, ddof, out);
 }
 
 void cross_moments(const MatrixView& x, const MatrixView& y, bool center, double ddof,
-                   int threads, const CancelFlag* cancel, double* out, Products products) {
+                   int threads, const CancelFlag* cancel, double* out, Products products,
+                   const ProgressFn& progress) {
   require(!center || !std::isfinite(ddof) || static_cast<double>(x.rows) - ddof > 0,
           ErrorCode::InvalidArgument, "ddof must be smaller than the number of rows");
   require(out != nullptr || x.cols * y.cols == 0, ErrorCode::InvalidArgument, "no output buffer");
   MomentAccumulator acc(x.cols, y.cols, false, out);
   std::fill(out, out + x.cols * y.cols, 0.0);
-  acc.update(x, &y, threads, cancel, products);
+  update_in_slices(acc, x, &y, threads, cancel, products, progress);
   acc.result(center, ddof, out);
 }
 

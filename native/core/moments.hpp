@@ -31,6 +31,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "matrix.hpp"
@@ -41,6 +42,9 @@ namespace covlasso {
 // Which products update() may use (see the header comment). Auto: float32 products when every
 // input of the update is float32, float64 otherwise. Float64: always float64.
 enum class Products { Auto, Float64 };
+
+// Called with the fraction of rows done (any thread).
+using ProgressFn = std::function<void(double)>;
 
 class MomentAccumulator {
  public:
@@ -98,9 +102,10 @@ class MomentAccumulator {
                                       std::vector<double> sum_y, std::vector<double> moment);
 
  private:
-  friend void covariance(const MatrixView&, bool, double, int, const CancelFlag*, double*, Products);
+  friend void covariance(const MatrixView&, bool, double, int, const CancelFlag*, double*, Products,
+                         const ProgressFn&);
   friend void cross_moments(const MatrixView&, const MatrixView&, bool, double, int,
-                            const CancelFlag*, double*, Products);
+                            const CancelFlag*, double*, Products, const ProgressFn&);
   // Accumulates into the caller's zeroed cols_x × cols_y buffer instead of an own moment matrix
   // (covariance() and cross_moments() use their output buffer, then finalise it in place).
   MomentAccumulator(int64_t cols_x, int64_t cols_y, bool symmetric, double* external_moment);
@@ -115,13 +120,22 @@ class MomentAccumulator {
   std::vector<double> shift_x_, shift_y_, sum_x_, sum_y_, moment_;
 };
 
+// Adds the rows of x (and y) to acc in slices of kRowsPerSlice rows, calling progress with the
+// fraction of rows done after each slice. The slice is a multiple of every blocking length, so
+// the result is bitwise the same as one update().
+constexpr int64_t kRowsPerSlice = 4096;
+void update_in_slices(MomentAccumulator& acc, const MatrixView& x, const MatrixView* y, int threads,
+                      const CancelFlag* cancel, Products products, const ProgressFn& progress);
+
 // Covariance of x (N×p) into out (p×p, row-major): XᵀX/N, or centered with divisor N − ddof.
+// Memory: out plus the packing panels (no second p×p matrix, no copy of x).
 void covariance(const MatrixView& x, bool center, double ddof, int threads,
-                const CancelFlag* cancel, double* out, Products products = Products::Auto);
+                const CancelFlag* cancel, double* out, Products products = Products::Auto,
+                const ProgressFn& progress = {});
 
 // Cross moments of x (N×p) and y (N×q) over the same rows into out (p×q): XᵀY/N, or centered.
 void cross_moments(const MatrixView& x, const MatrixView& y, bool center, double ddof,
                    int threads, const CancelFlag* cancel, double* out,
-                   Products products = Products::Auto);
+                   Products products = Products::Auto, const ProgressFn& progress = {});
 
 }  // namespace covlasso
