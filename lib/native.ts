@@ -7,6 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { AccumulatorState } from './accumulator-state';
 import { NativeUnavailableError } from './errors';
 
 /** Arguments object understood by the native jobs (internal). */
@@ -30,14 +31,7 @@ export interface NativeMomentAccumulator {
   merge(other: NativeMomentAccumulator): void;
   count(): number;
   result(center: boolean, ddof: number, out: Float64Array): void;
-  state(): {
-    count: number;
-    shiftX: Float64Array;
-    shiftY: Float64Array;
-    sumX: Float64Array;
-    sumY: Float64Array;
-    moment: Float64Array;
-  };
+  state(): Omit<AccumulatorState, 'colsX' | 'colsY' | 'symmetric'>;
 }
 
 /** The addon's exports (internal). */
