@@ -75,11 +75,15 @@ void TargetSolver::recompute_q() {
   }
 }
 
-// W = non-zeros ∪ unpenalised coordinates ∪ the strongest KKT violators ∪, along a path, the
-// strong set (violating at λ₁ = strong_l1, from the previous λ's solution). Packs G_WW etc.
+// W = non-zeros ∪ unpenalised coordinates ∪ the strongest candidates: KKT violators at λ₁, or,
+// in the first round along a path, coordinates in the sequential strong set (violating at
+// strong_l1 = 2λ₁ − λ₁_prev, from the previous λ's solution). Candidates are ranked by
+// |g_j|/w_j and at most max(kMinWorkingGrowth, |non-zeros|) join per round: on correlation-like
+// matrices the strong set is large and mostly inactive, and packing it costs |W|².
 void TargetSolver::choose_working_set(const Penalty& pen, double strong_l1) {
   working_.clear();
-  std::vector<std::pair<double, int32_t>> violators;
+  candidates_.clear();
+  const double threshold = std::min(pen.l1, strong_l1);
   for (int64_t j = 0; j < p_; ++j) {
     const bool movable = j != exclude_ && diag_[j] + pen.l2 > 0;
     const double w = pen.weight(j);
@@ -88,16 +92,12 @@ void TargetSolver::choose_working_set(const Penalty& pen, double strong_l1) {
       continue;
     }
     if (!movable) continue;
-    const double violation = pen.violation(s_[j] - q_[j], j);  // β_j = 0: no λ₂ term
-    if (violation + (pen.l1 - strong_l1) * w > 0) {
-      working_.push_back(static_cast<int32_t>(j));
-    } else if (violation > 0) {
-      violators.emplace_back(-violation / w, static_cast<int32_t>(j));
-    }
+    const double excess = (pen.violation(s_[j] - q_[j], j) + pen.l1 * w) / w - threshold;  // β_j = 0
+    if (excess > 0) candidates_.emplace_back(-excess, static_cast<int32_t>(j));
   }
-  const size_t take = std::min(violators.size(), std::max(kMinWorkingGrowth, working_.size()));
-  std::partial_sort(violators.begin(), violators.begin() + take, violators.end());
-  for (size_t k = 0; k < take; ++k) working_.push_back(violators[k].second);
+  const size_t take = std::min(candidates_.size(), std::max(kMinWorkingGrowth, working_.size()));
+  std::partial_sort(candidates_.begin(), candidates_.begin() + take, candidates_.end());
+  for (size_t k = 0; k < take; ++k) working_.push_back(candidates_[k].second);
   std::sort(working_.begin(), working_.end());
 
   const size_t w = working_.size();

@@ -64,6 +64,7 @@ class TargetSolver {
   std::vector<double> diag_;  // G_jj
   std::vector<double> s_, beta_, q_;
   std::vector<int32_t> working_;  // coordinates in W, ascending
+  std::vector<std::pair<double, int32_t>> candidates_;  // (−excess, j) for choose_working_set
   // Packed working-set data. G_WW is packed only up to this size (8 MiB per thread); larger
   // working sets read G's rows directly.
   static constexpr size_t kMaxPackedWorkingSet = 1024;
