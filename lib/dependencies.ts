@@ -8,7 +8,11 @@ import { CovlassoRangeError } from './errors';
 import { asMatrix, Matrix, MatrixLike } from './matrix';
 import { covLasso, covLassoPath, CovLassoResult } from './lasso';
 import { RunOptions } from './run';
+import { columnMeansOf } from './toolkit/moments';
 import { pathSummaries, targetRecords } from './toolkit/report';
+
+/** Column means of the logits, accumulated in float64 (the intercepts of centered fits use them). */
+export const columnMeans = columnMeansOf;
 
 /** Options of {@link findDependencies}. */
 export interface FindDependenciesOptions extends RunOptions {
@@ -106,17 +110,6 @@ export interface DependencyReport {
   };
 }
 
-/** Column means of the logits, accumulated in float64. */
-export function columnMeans(X: Matrix): Float64Array {
-  const means = new Float64Array(X.cols);
-  for (let r = 0; r < X.rows; r++) {
-    const row = X.row(r);
-    for (let c = 0; c < X.cols; c++) means[c] += row[c];
-  }
-  for (let c = 0; c < X.cols; c++) means[c] /= X.rows;
-  return means;
-}
-
 /** Builds the per-target report from a solver result (sources sorted by |coef|). */
 export function dependencyReport(
   result: CovLassoResult,
@@ -168,7 +161,7 @@ export async function findDependencies(logits: MatrixLike, options: FindDependen
     categories: X.cols,
     samples: X.rows,
     center,
-    means: center ? columnMeans(X) : undefined,
+    means: center ? columnMeansOf(X) : undefined,
     names: options.names,
   });
   if (options.path) {
