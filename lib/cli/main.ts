@@ -13,6 +13,7 @@ import { UsageError } from './args';
 import { runCross } from './cross';
 import { runUnseen } from './unseen';
 import { runReport } from './report';
+import { runChoose, runDiagnose } from './analyze';
 
 const HELP = `covlasso: sparse neural dependencies between classifier logits (Covariance Lasso)
 
@@ -27,6 +28,11 @@ Usage:
   covlasso unseen <A.npy> [<B.npy>] --labels labels.npy --unseen a:b --fit-rows a:b --eval-rows a:b
                 [--examples k] [--lambda-ratio r] [--examples-lambda-ratio r] [--no-center]
                 [--names classes.json] [--out unseen.json]
+  covlasso diagnose <logits.npy> [--rows a:b] [--center] [--lambda-ratio r] [--thresholds 0.01,0.05]
+                [--sizes 100,200,500] [--seed s] [--no-best-error] [--out diag.json]
+  covlasso choose <logits.npy> --labels labels.npy --fit-rows a:b --eval-rows a:b [--targets ...]
+                [--center] [--n-lambda 50] [--ratio-min r] [--recall-tolerance t]
+                [--accuracy-tolerance t] [--reference-ratio 0.02] [--names classes.json] [--out choose.json]
   covlasso cov <logits.npy> --out cov.npy [--rows a:b] [--center] [--ddof d] [--threads n]
                [--max-memory 1g] [--chunk-rows n] [--save-state shard.cov] [--product-precision float64]
                [--progress | --quiet]
@@ -38,6 +44,10 @@ Usage:
 deps   one lasso per target category on the logit covariance; writes JSON (stdout without --out)
 cross  each category of model A as a sparse combination of model B's logits (same rows)
 unseen logits for categories model A never saw, from model B and/or k labelled examples
+diagnose spectrum, rank, best achievable errors and sparsity of the dependencies (and how they
+       change with the number of categories, --sizes)
+choose λ per target by what matters: the sparsest path solution that keeps the target class's
+       recall and the overall accuracy on evaluation rows (and the λ ratio 0.02 solution beside it)
 cov    the float64 covariance (second moment, or --center) as a .npy file, streamed from the
        file in row chunks (bounded by --max-memory); --save-state writes a mergeable shard state
 report a self-contained HTML page (graph, source bars, λ paths, histograms, accuracy) of deps JSON
@@ -63,6 +73,12 @@ export async function main(argv: readonly string[]): Promise<number> {
         return 0;
       case 'unseen':
         await runUnseen(rest);
+        return 0;
+      case 'diagnose':
+        await runDiagnose(rest);
+        return 0;
+      case 'choose':
+        await runChoose(rest);
         return 0;
       case 'demo':
         await runDemo(rest);

@@ -1,0 +1,85 @@
+/**
+ * `covlasso diagnose` (theory diagnostics: spectrum, rank, best achievable errors, sparsity, and
+ * how they change with the number of categories) and `covlasso choose` (λ chosen per target by
+ * what matters: the target class's recall and the overall accuracy on evaluation rows).
+ * @module
+ */
+import * as fs from 'node:fs';
+import { covariance } from '../covariance';
+import { chooseLambdaByRecall } from '../toolkit/choose-lambda';
+import { dependencyDiagnostics, dependencyScaling } from '../toolkit/diagnostics';
+import { indexListOption, numberOption, parseArgs, ParsedArgs, rangeOption, UsageError } from './args';
+import { readLogits, readNames } from './commands';
+import { readLabels } from './toolkit-io';
+
+const positiveInteger = (v: number): boolean => Number.isInteger(v) && v >= 1;
+
+function numberList(args: ParsedArgs, name: string, check: (v: number) => boolean): number[] | undefined {
+  const raw = args.values.get(name);
+  if (raw === undefined) return undefined;
+  const values = raw.split(',').map(Number);
+  if (values.length === 0 || values.some((v) => !Number.isFinite(v) || !check(v))) throw new UsageError(`--${name}: invalid list '${raw}'`);
+  return values;
+}
+
+function onePositional(args: ParsedArgs, what: string): string {
+  if (args.positionals.length !== 1) throw new UsageError(`expected exactly one ${what}, got ${args.positionals.length}`);
+  return args.positionals[0];
+}
+
+function writeJson(args: ParsedArgs, value: unknown): void {
+  const json = JSON.stringify(value);
+  const out = args.values.get('out');
+  if (out === undefined) process.stdout.write(`${json}\n`);
+  else fs.writeFileSync(out, json);
+}
+
+/** `covlasso diagnose <logits.npy> [--rows a:b] [--center] [--lambda-ratio r] [--thresholds …] [--sizes …]`. */
+export async function runDiagnose(argv: readonly string[]): Promise<void> {
+  const args = parseArgs(argv, ['rows', 'lambda-ratio', 'thresholds', 'sizes', 'seed', 'threads', 'out'], ['center', 'no-best-error']);
+  const file = onePositional(args, 'logits file');
+  const lambdaRatio = numberOption(args, 'lambda-ratio', (v) => v >= 0);
+  const thresholds = numberList(args, 'thresholds', (v) => v > 0);
+  const threads = numberOption(args, 'threads', positiveInteger);
+  const logits = await readLogits(file);
+  const rows = args.values.has('rows') ? rangeOption(args.values.get('rows')!, logits.rows, 'rows') : undefined;
+  const sizes = numberList(args, 'sizes', (v) => positiveInteger(v) && v <= logits.cols);
+  const center = args.switches.has('center');
+  const X = rows ? logits.sliceRows(rows[0], rows[1]) : logits;
+  const S = await covariance(X, { center, threads, productPrecision: 'float64' });
+  const diagnostics = await dependencyDiagnostics(S, { lambdaRatio, thresholds, threads, bestError: !args.switches.has('no-best-error') });
+  const scaling = sizes
+    ? await dependencyScaling(logits, { sizes, rows, center, lambdaRatio, thresholds, threads, seed: numberOption(args, 'seed', Number.isInteger) })
+    : undefined;
+  writeJson(args, { file, samples: X.rows, center, diagnostics, scaling });
+}
+
+/** `covlasso choose <logits.npy> --labels labels.npy --fit-rows a:b --eval-rows c:d [...]`. */
+export async function runChoose(argv: readonly string[]): Promise<void> {
+  const args = parseArgs(
+    argv,
+    ['labels', 'fit-rows', 'eval-rows', 'targets', 'n-lambda', 'ratio-min', 'recall-tolerance', 'accuracy-tolerance', 'reference-ratio', 'names', 'threads', 'out'],
+    ['center'],
+  );
+  const file = onePositional(args, 'logits file');
+  for (const required of ['labels', 'fit-rows', 'eval-rows']) {
+    if (!args.values.has(required)) throw new UsageError(`choose needs --${required}`);
+  }
+  const logits = await readLogits(file);
+  const labels = await readLabels(args.values.get('labels')!, logits.rows);
+  const unit = (v: number): boolean => v >= 0 && v <= 1;
+  const report = await chooseLambdaByRecall(logits, logits, labels, {
+    fitRows: rangeOption(args.values.get('fit-rows')!, logits.rows, 'fit-rows'),
+    evalRows: rangeOption(args.values.get('eval-rows')!, logits.rows, 'eval-rows'),
+    targets: args.values.has('targets') ? indexListOption(args.values.get('targets')!, logits.cols, 'targets') : undefined,
+    nLambda: numberOption(args, 'n-lambda', positiveInteger),
+    ratioMin: numberOption(args, 'ratio-min', (v) => v > 0 && v <= 1),
+    recallTolerance: numberOption(args, 'recall-tolerance', unit),
+    accuracyTolerance: numberOption(args, 'accuracy-tolerance', unit),
+    referenceRatio: numberOption(args, 'reference-ratio', (v) => v > 0),
+    names: args.values.has('names') ? readNames(args.values.get('names')!, logits.cols) : undefined,
+    threads: numberOption(args, 'threads', positiveInteger),
+    center: args.switches.has('center'),
+  });
+  writeJson(args, report);
+}
