@@ -3,14 +3,13 @@
  * against quantities known by construction or computed directly.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { covarianceSync, evaluateReplacement, Matrix, writeNpySync } from '../lib';
 import { randomLogits } from './support/reference-lasso';
+import { runCli } from './support/helpers';
 
-const bin = path.resolve(__dirname, '..', 'dist', 'cjs', 'cli', 'main.js');
 let dir = '';
 const n = 900;
 const c = 24;
@@ -18,10 +17,7 @@ const width = 6;
 let F: Float64Array;
 let labels: Int32Array;
 
-function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = runCli;
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'covlasso-analyze-'));

@@ -3,23 +3,19 @@
  * build:ts` first; `npm ci` does it). Checks outputs against the library and the references.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { covarianceSync, covLassoSync, Matrix, readNpySync, writeNpySync } from '../lib';
 import { dualityGap, randomLogits, targetProblem } from './support/reference-lasso';
+import { runCli } from './support/helpers';
 
 const root = path.resolve(__dirname, '..');
-const bin = path.join(root, 'dist', 'cjs', 'cli', 'main.js');
 const cjk = path.resolve(root, '../shared/data/cjk1000');
 const haveCjk = fs.existsSync(path.join(cjk, 'logits.npy'));
 let dir = '';
 
-function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = runCli;
 
 interface DepsJson {
   categories: number;

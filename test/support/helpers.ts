@@ -4,6 +4,7 @@
  * tolerant and bitwise comparisons, synthetic covariances.
  */
 import * as fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import type { SparseColumns } from '../../lib';
 import { dualityGap, objectiveOf, randomLogits, secondMoment, targetProblem, gaussian } from './reference-lasso';
@@ -144,4 +145,11 @@ export function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number 
     scale = Math.max(scale, Math.abs(want[i]));
   }
   return err / scale;
+}
+
+/** Runs the compiled `covlasso` CLI (dist/cjs/cli/main.js) with the given arguments. */
+export function runCli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const bin = path.resolve(__dirname, '..', '..', 'dist', 'cjs', 'cli', 'main.js');
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
