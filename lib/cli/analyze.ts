@@ -4,15 +4,12 @@
  * what matters: the target class's recall and the overall accuracy on evaluation rows).
  * @module
  */
-import * as fs from 'node:fs';
 import { covariance } from '../covariance';
 import { chooseLambdaByRecall } from '../toolkit/choose-lambda';
 import { dependencyDiagnostics, dependencyScaling } from '../toolkit/diagnostics';
-import { indexListOption, numberOption, parseArgs, ParsedArgs, rangeOption, UsageError } from './args';
+import { indexListOption, numberOption, onePositional, parseArgs, ParsedArgs, positiveInteger, rangeOption, UsageError, writeJsonOutput } from './args';
 import { readLogits, readNames } from './commands';
 import { readLabels } from './toolkit-io';
-
-const positiveInteger = (v: number): boolean => Number.isInteger(v) && v >= 1;
 
 function numberList(args: ParsedArgs, name: string, check: (v: number) => boolean): number[] | undefined {
   const raw = args.values.get(name);
@@ -20,18 +17,6 @@ function numberList(args: ParsedArgs, name: string, check: (v: number) => boolea
   const values = raw.split(',').map(Number);
   if (values.length === 0 || values.some((v) => !Number.isFinite(v) || !check(v))) throw new UsageError(`--${name}: invalid list '${raw}'`);
   return values;
-}
-
-function onePositional(args: ParsedArgs, what: string): string {
-  if (args.positionals.length !== 1) throw new UsageError(`expected exactly one ${what}, got ${args.positionals.length}`);
-  return args.positionals[0];
-}
-
-function writeJson(args: ParsedArgs, value: unknown): void {
-  const json = JSON.stringify(value);
-  const out = args.values.get('out');
-  if (out === undefined) process.stdout.write(`${json}\n`);
-  else fs.writeFileSync(out, json);
 }
 
 /** `covlasso diagnose <logits.npy> [--rows a:b] [--center] [--lambda-ratio r] [--thresholds …] [--sizes …]`. */
@@ -51,7 +36,7 @@ export async function runDiagnose(argv: readonly string[]): Promise<void> {
   const scaling = sizes
     ? await dependencyScaling(logits, { sizes, rows, center, lambdaRatio, thresholds, threads, seed: numberOption(args, 'seed', Number.isInteger) })
     : undefined;
-  writeJson(args, { file, samples: X.rows, center, diagnostics, scaling });
+  writeJsonOutput(args, { file, samples: X.rows, center, diagnostics, scaling });
 }
 
 /** `covlasso choose <logits.npy> --labels labels.npy --fit-rows a:b --eval-rows c:d [...]`. */
@@ -81,5 +66,5 @@ export async function runChoose(argv: readonly string[]): Promise<void> {
     threads: numberOption(args, 'threads', positiveInteger),
     center: args.switches.has('center'),
   });
-  writeJson(args, report);
+  writeJsonOutput(args, report);
 }

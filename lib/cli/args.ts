@@ -3,6 +3,7 @@
  * positionals. Unknown flags are usage errors.
  * @module
  */
+import * as fs from 'node:fs';
 
 /** A bad command line: the CLI prints the message and exits with status 2. */
 export class UsageError extends Error {
@@ -85,4 +86,21 @@ export function indexListOption(raw: string, limit: number, name: string): numbe
     }
   }
   return out;
+}
+
+/** A check for {@link numberOption}: a positive integer. */
+export const positiveInteger = (v: number): boolean => Number.isInteger(v) && v >= 1;
+
+/** The one positional argument a command takes (a usage error otherwise). */
+export function onePositional(args: ParsedArgs, what: string): string {
+  if (args.positionals.length !== 1) throw new UsageError(`expected exactly one ${what}, got ${args.positionals.length}`);
+  return args.positionals[0];
+}
+
+/** Writes a command's JSON result to `--out`, or to stdout without it. */
+export function writeJsonOutput(args: ParsedArgs, value: unknown): void {
+  const json = JSON.stringify(value);
+  const out = args.values.get('out');
+  if (out === undefined) process.stdout.write(`${json}\n`);
+  else fs.writeFileSync(out, json);
 }

@@ -11,12 +11,11 @@ import { readNpy, readNpyHeader, writeNpy } from '../npy';
 import { DependencyReport, findDependencies } from '../dependencies';
 import { evaluateReplacement, ReplacementEvaluation } from '../toolkit/evaluate';
 import { checkEvalShape, readLabels, writeGraph } from './toolkit-io';
-import { indexListOption, numberOption, parseArgs, ParsedArgs, rangeOption, UsageError } from './args';
+import { indexListOption, numberOption, onePositional, parseArgs, ParsedArgs, positiveInteger, rangeOption, UsageError, writeJsonOutput } from './args';
 import { demoData } from './demo-data';
 import { renderReport } from '../report';
-import { ProgressBar } from './progress';
+import { progressBar } from './progress';
 
-const positiveInteger = (v: number): boolean => Number.isInteger(v) && v >= 1;
 
 /** Reads a 2-d float32/float64 .npy file as logits. */
 export async function readLogits(path: string): Promise<Matrix> {
@@ -44,15 +43,7 @@ function threadsOption(args: ParsedArgs): number | undefined {
   return numberOption(args, 'threads', positiveInteger);
 }
 
-function onePositional(args: ParsedArgs, what: string): string {
-  if (args.positionals.length !== 1) throw new UsageError(`expected exactly one ${what}, got ${args.positionals.length}`);
-  return args.positionals[0];
-}
 
-function progressBar(args: ParsedArgs, label: string): ProgressBar {
-  if (args.switches.has('quiet')) return new ProgressBar(label, false);
-  return new ProgressBar(label, args.switches.has('progress') || Boolean(process.stderr.isTTY));
-}
 
 /** `covlasso deps`. */
 export async function runDeps(argv: readonly string[]): Promise<void> {
@@ -70,7 +61,7 @@ export async function runDeps(argv: readonly string[]): Promise<void> {
   const rows = args.values.has('rows') ? rangeOption(args.values.get('rows')!, logits.rows, 'rows') : undefined;
   const targets = args.values.has('targets') ? indexListOption(args.values.get('targets')!, logits.cols, 'targets') : undefined;
   const names = args.values.has('names') ? readNames(args.values.get('names')!, logits.cols) : undefined;
-  const bar = progressBar(args, 'deps');
+  const bar = progressBar(args.switches, 'deps');
   let report: DependencyReport;
   try {
     report = await findDependencies(logits, {
@@ -83,10 +74,7 @@ export async function runDeps(argv: readonly string[]): Promise<void> {
   }
   if (evaluating) await addEvaluation(report, logits, args);
   if (args.values.has('graph')) writeGraph(args.values.get('graph')!, report);
-  const json = JSON.stringify(report);
-  const out = args.values.get('out');
-  if (out === undefined) process.stdout.write(`${json}\n`);
-  else fs.writeFileSync(out, json);
+  writeJsonOutput(args, report);
   const unconverged = report.targets.filter((t) => !t.converged).length;
   if (unconverged > 0) process.stderr.write(`covlasso: warning: ${unconverged} target(s) did not converge (raise --max-iter)\n`);
 }
@@ -167,7 +155,7 @@ export async function runCov(argv: readonly string[]): Promise<void> {
       const header = await readNpyHeader(file);
       rows = rangeOption(args.values.get('rows')!, header.shape.length === 2 ? header.shape[0] : 0, 'rows');
     }
-    const bar = progressBar(args, 'cov');
+    const bar = progressBar(args.switches, 'cov');
     try {
       acc = await accumulateFromNpy(file, { rows, threads, maxMemory, chunkRows, center, ddof, productPrecision, onProgress: bar.update });
     } finally {
@@ -195,7 +183,7 @@ export async function runDemo(argv: readonly string[]): Promise<void> {
   const { logits, labels, names, planted } = data;
   const fitRows = 3000;
   const started = Date.now();
-  const report = await findDependencies(logits, { rows: [0, fitRows], lambdaRatio: 0.05, names, threads, onProgress: progressBar(args, 'demo').update });
+  const report = await findDependencies(logits, { rows: [0, fitRows], lambdaRatio: 0.05, names, threads, onProgress: progressBar(args.switches, 'demo').update });
   const seconds = (Date.now() - started) / 1000;
   const ev = evaluateReplacement(logits, labels, report, { rows: [fitRows, logits.rows] });
   attachEvaluation(report, ev);

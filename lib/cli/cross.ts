@@ -3,13 +3,12 @@
  * sources B's), optionally evaluated on held-out rows and exported as a graph.
  * @module
  */
-import * as fs from 'node:fs';
 import { crossDependencies, CrossDependencyReport, CrossDirection } from '../toolkit/cross';
 import { evaluateReplacement } from '../toolkit/evaluate';
 import { Matrix } from '../matrix';
-import { numberOption, parseArgs, rangeOption, indexListOption, UsageError } from './args';
+import { indexListOption, numberOption, parseArgs, positiveInteger, rangeOption, UsageError, writeJsonOutput } from './args';
 import { readLogits, readNames } from './commands';
-import { ProgressBar } from './progress';
+import { progressBar } from './progress';
 import { readLabels, writeGraph } from './toolkit-io';
 
 function evaluate(report: CrossDependencyReport, targets: Matrix, sources: Matrix, labels: Int32Array | BigInt64Array, rows: [number, number]): void {
@@ -41,7 +40,7 @@ export async function runCross(argv: readonly string[]): Promise<void> {
   const namesB = args.values.has('names-b') ? readNames(args.values.get('names-b')!, B.cols) : B.cols === A.cols ? namesA : undefined;
   const targetCount = direction === 'B<-A' ? B.cols : A.cols;
   const targets = args.values.has('targets') ? indexListOption(args.values.get('targets')!, targetCount, 'targets') : undefined;
-  const bar = new ProgressBar('cross', !args.switches.has('quiet') && (args.switches.has('progress') || Boolean(process.stderr.isTTY)));
+  const bar = progressBar(args.switches, 'cross');
   let result;
   try {
     result = await crossDependencies(A, B, {
@@ -49,8 +48,8 @@ export async function runCross(argv: readonly string[]): Promise<void> {
       lambda: numberOption(args, 'lambda'),
       lambdaRatio: numberOption(args, 'lambda-ratio'),
       tol: numberOption(args, 'tol'),
-      maxIter: numberOption(args, 'max-iter', (v) => Number.isInteger(v) && v >= 1),
-      threads: numberOption(args, 'threads', (v) => Number.isInteger(v) && v >= 1),
+      maxIter: numberOption(args, 'max-iter', positiveInteger),
+      threads: numberOption(args, 'threads', positiveInteger),
       center: args.switches.has('center'),
       onProgress: bar.update,
     });
@@ -69,8 +68,5 @@ export async function runCross(argv: readonly string[]): Promise<void> {
     const [t, s] = rep.direction === 'A<-B' ? ['A', 'B'] : ['B', 'A'];
     writeGraph(graph, rep, { crossModel: { targetModel: t, sourceModel: s } });
   }
-  const json = JSON.stringify(direction === 'both' ? result : (result.aFromB ?? result.bFromA));
-  const out = args.values.get('out');
-  if (out === undefined) process.stdout.write(`${json}\n`);
-  else fs.writeFileSync(out, json);
+  writeJsonOutput(args, direction === 'both' ? result : (result.aFromB ?? result.bFromA));
 }

@@ -40,3 +40,9 @@ export class ProgressBar {
     if (this.enabled && this.last >= 0) this.stream.write('\r\x1b[K');
   }
 }
+
+/** The bar for a command's `--progress` / `--quiet` switches (default: on when stderr is a TTY). */
+export function progressBar(switches: ReadonlySet<string>, label: string): ProgressBar {
+  if (switches.has('quiet')) return new ProgressBar(label, false);
+  return new ProgressBar(label, switches.has('progress') || Boolean(process.stderr.isTTY));
+}

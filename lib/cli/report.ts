@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { CovlassoTypeError } from '../errors';
 import { renderReport } from '../report';
 import type { ReportInput } from '../report';
-import { numberOption, parseArgs, UsageError } from './args';
+import { numberOption, parseArgs, positiveInteger, UsageError } from './args';
 
 /** Reads and parses a report JSON file (a one-line error when it is not JSON). */
 export function readReportJson(file: string): ReportInput {
@@ -27,7 +27,7 @@ export async function runReport(argv: readonly string[]): Promise<void> {
   const file = args.positionals[0];
   const out = args.values.get('out');
   if (out === undefined) throw new UsageError('report needs --out <report.html>');
-  const top = numberOption(args, 'top', (v) => Number.isInteger(v) && v >= 1);
+  const top = numberOption(args, 'top', positiveInteger);
   const html = renderReport(readReportJson(file), { title: args.values.get('title') ?? `covlasso report: ${path.basename(file)}`, top });
   await fs.promises.writeFile(out, html);
 }

@@ -4,9 +4,8 @@
  * and/or from k labelled examples, scored by top-1 accuracy over all categories.
  * @module
  */
-import * as fs from 'node:fs';
 import { unseenCategories } from '../toolkit/unseen';
-import { indexListOption, numberOption, parseArgs, rangeOption, UsageError } from './args';
+import { indexListOption, numberOption, parseArgs, positiveInteger, rangeOption, UsageError, writeJsonOutput } from './args';
 import { readLogits, readNames } from './commands';
 import { readLabels } from './toolkit-io';
 
@@ -19,7 +18,7 @@ export async function runUnseen(argv: readonly string[]): Promise<void> {
   );
   if (args.positionals.length < 1 || args.positionals.length > 2) throw new UsageError(`unseen expects <A.npy> [<B.npy>], got ${args.positionals.length} files`);
   for (const flag of ['labels', 'unseen', 'fit-rows', 'eval-rows']) if (!args.values.has(flag)) throw new UsageError(`unseen needs --${flag}`);
-  const examples = numberOption(args, 'examples', (v) => Number.isInteger(v) && v >= 1);
+  const examples = numberOption(args, 'examples', positiveInteger);
   if (args.positionals.length === 1 && examples === undefined) throw new UsageError('unseen needs a second model <B.npy> and/or --examples k');
   const A = await readLogits(args.positionals[0]);
   const B = args.positionals.length === 2 ? await readLogits(args.positionals[1]) : undefined;
@@ -35,13 +34,10 @@ export async function runUnseen(argv: readonly string[]): Promise<void> {
     lambdaRatio: numberOption(args, 'lambda-ratio', (v) => v >= 0),
     examplesLambdaRatio: numberOption(args, 'examples-lambda-ratio', (v) => v >= 0),
     center: !args.switches.has('no-center'),
-    threads: numberOption(args, 'threads', (v) => Number.isInteger(v) && v >= 1),
+    threads: numberOption(args, 'threads', positiveInteger),
     names: args.values.has('names') ? readNames(args.values.get('names')!, A.cols) : undefined,
   });
-  const json = JSON.stringify(result);
-  const out = args.values.get('out');
-  if (out === undefined) process.stdout.write(`${json}\n`);
-  else fs.writeFileSync(out, json);
+  writeJsonOutput(args, result);
   if (!args.switches.has('quiet')) {
     const pct = (v: number): string => `${(100 * v).toFixed(2)}%`;
     const line = (name: string, s: { accuracy: number; accuracyUnseen: number }): string => `  ${name.padEnd(34)} accuracy ${pct(s.accuracy)}   on unseen-class rows ${pct(s.accuracyUnseen)}\n`;
