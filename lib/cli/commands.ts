@@ -9,8 +9,8 @@ import { CovlassoRangeError, CovlassoTypeError } from '../errors';
 import { Matrix } from '../matrix';
 import { readNpy, readNpyHeader, writeNpy } from '../npy';
 import { DependencyReport, findDependencies } from '../dependencies';
-import { evaluateReplacement, ReplacementEvaluation } from '../toolkit/evaluate';
-import { checkEvalShape, readLabels, writeGraph } from './toolkit-io';
+import { evaluateReplacement } from '../toolkit/evaluate';
+import { attachEvaluation, checkEvalShape, readLabels, writeGraph } from './toolkit-io';
 import { indexListOption, numberOption, onePositional, parseArgs, ParsedArgs, positiveInteger, rangeOption, UsageError, writeJsonOutput } from './args';
 import { demoData } from './demo-data';
 import { renderReport } from '../report';
@@ -90,18 +90,6 @@ async function addEvaluation(report: DependencyReport, logits: Matrix, args: Par
   const labels = await readLabels(args.values.get('labels')!, evalLogits.rows);
   const rows = args.values.has('eval-rows') ? rangeOption(args.values.get('eval-rows')!, evalLogits.rows, 'eval-rows') : undefined;
   attachEvaluation(report, evaluateReplacement(evalLogits, labels, report, { rows }));
-}
-
-/** Writes an evaluation into the report: overall numbers and per-target accuracy and recall. */
-function attachEvaluation(report: DependencyReport, ev: ReplacementEvaluation): void {
-  report.evaluation = { rows: ev.rows, accuracyBefore: ev.accuracyBefore, accuracyAllReplaced: ev.accuracyAllReplaced };
-  ev.targets.forEach((t, k) => {
-    const dep = report.targets[k];
-    dep.accuracyBefore = t.accuracyBefore;
-    dep.accuracyAfter = t.accuracyAfter;
-    dep.recallBefore = t.recallBefore;
-    dep.recallAfter = t.recallAfter;
-  });
 }
 
 /** `--max-memory 1g` → bytes (a usage error when malformed). */

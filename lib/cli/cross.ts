@@ -9,14 +9,10 @@ import { Matrix } from '../matrix';
 import { indexListOption, numberOption, parseArgs, positiveInteger, rangeOption, UsageError, writeJsonOutput } from './args';
 import { readLogits, readNames } from './commands';
 import { progressBar } from './progress';
-import { readLabels, writeGraph } from './toolkit-io';
+import { attachEvaluation, readLabels, writeGraph } from './toolkit-io';
 
 function evaluate(report: CrossDependencyReport, targets: Matrix, sources: Matrix, labels: Int32Array | BigInt64Array, rows: [number, number]): void {
-  const ev = evaluateReplacement(targets, labels, report, { sourceLogits: sources, rows });
-  report.evaluation = { rows: ev.rows, accuracyBefore: ev.accuracyBefore, accuracyAllReplaced: ev.accuracyAllReplaced };
-  ev.targets.forEach((t, k) => Object.assign(report.targets[k], {
-    accuracyBefore: t.accuracyBefore, accuracyAfter: t.accuracyAfter, recallBefore: t.recallBefore, recallAfter: t.recallAfter,
-  }));
+  attachEvaluation(report, evaluateReplacement(targets, labels, report, { sourceLogits: sources, rows }));
 }
 
 /** `covlasso cross`. */

@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { readNpy } from '../npy';
 import { Matrix } from '../matrix';
 import { DependencyGraph, dependencyGraph, DependencyGraphOptions, toDOT, toGraphML, toJSON } from '../toolkit/graph';
-import type { DependencyLike } from '../toolkit/evaluate';
+import type { DependencyLike, ReplacementEvaluation } from '../toolkit/evaluate';
+import type { DependencyReport } from '../dependencies';
 import { UsageError } from './args';
 
 /** Reads a 1-d int32/int64 `.npy` of class labels, one per row of `rows` rows. */
@@ -37,4 +38,16 @@ export function writeGraph(file: string, report: { targets: readonly (Dependency
 /** The evaluation matrix of `--eval` (same categories) or the logits themselves. */
 export function checkEvalShape(evalLogits: Matrix, categories: number, file: string): void {
   if (evalLogits.cols !== categories) throw new UsageError(`--eval: ${file} has ${evalLogits.cols} categories, the logits ${categories}`);
+}
+
+/** Writes an evaluation into the report: overall numbers and per-target accuracy and recall. */
+export function attachEvaluation(report: DependencyReport, ev: ReplacementEvaluation): void {
+  report.evaluation = { rows: ev.rows, accuracyBefore: ev.accuracyBefore, accuracyAllReplaced: ev.accuracyAllReplaced };
+  ev.targets.forEach((t, k) => {
+    const dep = report.targets[k];
+    dep.accuracyBefore = t.accuracyBefore;
+    dep.accuracyAfter = t.accuracyAfter;
+    dep.recallBefore = t.recallBefore;
+    dep.recallAfter = t.recallAfter;
+  });
 }
