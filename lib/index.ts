@@ -3,9 +3,11 @@
  * thousands of certified lassos at once, for finding neural dependencies between categories.
  * @packageDocumentation
  */
-export { Matrix, asMatrix } from './matrix';
-export type { Dtype, MatrixData, MatrixLike } from './matrix';
+// Runtime: matrices, typed errors, the options every heavy call takes, backends.
+export { Matrix, asMatrix } from './runtime/matrix';
+export type { Dtype, MatrixData, MatrixLike } from './runtime/matrix';
 export {
+  ERROR_CODES,
   CovlassoError,
   CovlassoTypeError,
   CovlassoRangeError,
@@ -14,41 +16,31 @@ export {
   NpyFormatError,
   CovlassoAbortError,
   NativeUnavailableError,
-} from './errors';
-export type { CovlassoErrorCode } from './errors';
-export type { RunOptions } from './run';
-export { covariance, covarianceSync, crossMoments, crossMomentsSync, CovarianceAccumulator } from './covariance';
-export type { CovarianceOptions, MomentOptions } from './covariance';
-export { covLasso, covLassoSync, covLassoPath, covLassoPathSync, pathStep, targetCoefficients } from './lasso';
-export type {
-  CovLassoOptions,
-  CovLassoBaseOptions,
-  CovLassoPathOptions,
-  CovLassoResult,
-  CovLassoPathResult,
-  SparseColumns,
-} from './lasso';
-export { readNpy, readNpySync, readNpyHeader, writeNpy, writeNpySync, parseNpy, encodeNpy } from './npy';
-export type { NpyArray, NpyDtype, NpyHeader } from './npy';
-export { findDependencies, dependencyReport, columnMeans } from './dependencies';
-export type { FindDependenciesOptions, DependencyReport, TargetDependency } from './dependencies';
-export { AccumulatorStateError } from './errors';
-export {
-  covarianceFromNpy,
-  crossMomentsFromNpy,
-  accumulateFromNpy,
-  accumulateCrossFromNpy,
-  parseByteSize,
-  streamMemory,
-} from './covariance-stream';
-export type { NpyStreamOptions } from './covariance-stream';
-export { encodeAccumulatorState, decodeAccumulatorState } from './accumulator-state';
-export type { AccumulatorState } from './accumulator-state';
+  AccumulatorStateError,
+  BackendUnavailableError,
+} from './runtime/errors';
+export type { CovlassoErrorCode } from './runtime/errors';
+export type { RunOptions, SyncRunOptions, BackendChoice } from './runtime/run';
+export { backends } from './runtime/backends';
+export type { BackendInfo } from './runtime/backends';
+
+// .npy files.
+export * from './npy';
+
+// Moments: covariance, cross moments, the streaming accumulator and its state files.
+export * from './covariance';
+
+// The CovLasso: general problems and the intra-model case.
+export * from './lasso';
+
+// Neural dependencies within one model.
+export * from './dependencies';
+
+// The HTML report.
 export { renderReport } from './report';
 export type { ReportInput, ReportOptions, ReportTarget, ReportEvaluation, ReportLambdaPath } from './report';
-export { solveGeneral, solveGeneralSync, generalProblem } from './toolkit/solve';
-export type { SolveGeneralOptions } from './toolkit/solve';
-export type { TargetPath } from './dependencies';
+
+// The neural-dependency toolkit.
 export { crossDependencies } from './toolkit/cross';
 export type { CrossDependenciesOptions, CrossDependencyReport, CrossDependencies, CrossDirection } from './toolkit/cross';
 export { evaluateReplacement, rowTop2, replacedColumn, predictReplaced } from './toolkit/evaluate';

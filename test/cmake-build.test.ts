@@ -1,7 +1,7 @@
 /**
  * The CMake build (CMakeLists.txt via cmake-js, `npm run build:cmake`): builds the addon offline
  * into a temporary directory and calls the raw addon API; and binding.gyp and CMakeLists.txt
- * compile the same sources (CMake globs native/core/*.cpp and native/binding/*.cpp, so binding.gyp
+ * compile the same sources (CMake globs native/core/*.cpp, native/core/cpu/*.cpp and native/binding/*.cpp, so binding.gyp
  * must list exactly those files).
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
@@ -21,16 +21,17 @@ function cppFiles(dir: string): string[] {
 }
 
 describe('native source lists', () => {
-  it('binding.gyp lists every .cpp in native/core and native/binding, and nothing else from there', () => {
+  it('binding.gyp lists every .cpp in native/core, native/core/cpu and native/binding, and nothing else from there', () => {
     const gyp = fs.readFileSync(path.join(root, 'binding.gyp'), 'utf8');
     const listed = [...gyp.matchAll(/["'](native\/(?:core|binding)\/[^"']+\.cpp)["']/g)].map((m) => m[1]);
     expect(new Set(listed).size).toBe(listed.length);
-    expect([...listed].sort()).toEqual([...cppFiles('native/core'), ...cppFiles('native/binding')].sort());
+    expect([...listed].sort()).toEqual([...cppFiles('native/core'), ...cppFiles('native/core/cpu'), ...cppFiles('native/binding')].sort());
   });
 
   it('CMakeLists.txt globs the same directories', () => {
     const cmake = fs.readFileSync(path.join(root, 'CMakeLists.txt'), 'utf8');
     expect(cmake).toMatch(/native\/core\/\*\.cpp/);
+    expect(cmake).toMatch(/native\/core\/cpu\/\*\.cpp/);
     expect(cmake).toMatch(/native\/binding\/\*\.cpp/);
   });
 });
@@ -63,9 +64,9 @@ describe('cmake-js build (npm run build:cmake)', () => {
       const script = `
 const addon = require(${JSON.stringify(binary)});
 const out = new Float64Array(4);
-addon.covarianceSync({ x: { data: new Float64Array([1, 2, 2, 0, 3, 1]), rows: 3, cols: 2 }, center: false, ddof: 0, threads: 1, out });
+addon.covarianceSync({ x: { data: new Float64Array([1, 2, 2, 0, 3, 1]), rows: 3, cols: 2 }, center: false, ddof: 0, products: 'auto', threads: 1, backend: 'cpu', out });
 const centered = new Float64Array(4);
-addon.covarianceSync({ x: { data: new Float64Array([1, 2, 2, 0, 3, 1]), rows: 3, cols: 2 }, center: true, ddof: 1, threads: 1, out: centered });
+addon.covarianceSync({ x: { data: new Float64Array([1, 2, 2, 0, 3, 1]), rows: 3, cols: 2 }, center: true, ddof: 1, products: 'auto', threads: 1, backend: 'cpu', out: centered });
 console.log(JSON.stringify({ out: Array.from(out), centered: Array.from(centered), keys: Object.keys(addon) }));
 `;
       const c = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });

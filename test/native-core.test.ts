@@ -10,13 +10,16 @@ import * as path from 'node:path';
 
 const root = path.resolve(__dirname, '..');
 const coreDir = path.join(root, 'native', 'core');
-const coreSources = fs.readdirSync(coreDir).filter((f) => f.endsWith('.cpp')).map((f) => path.join(coreDir, f));
+// Every file under native/core (the backend-neutral core and the CPU backend in cpu/).
+const coreFiles = (fs.readdirSync(coreDir, { recursive: true }) as string[]).map((f) => path.join(coreDir, f)).filter((f) => fs.statSync(f).isFile());
+const coreSources = coreFiles.filter((f) => f.endsWith('.cpp'));
 const tests = fs.readdirSync(path.join(root, 'test', 'native')).filter((f) => f.endsWith('_test.cpp'));
 
 describe('native core (C++ test programs)', () => {
   it('never includes Node or N-API headers', () => {
-    for (const file of fs.readdirSync(coreDir)) {
-      const text = fs.readFileSync(path.join(coreDir, file), 'utf8');
+    expect(coreFiles.length).toBeGreaterThan(10);
+    for (const file of coreFiles) {
+      const text = fs.readFileSync(file, 'utf8');
       expect(text).not.toMatch(/#include\s*[<"](napi|node_api|node)\.h/);
     }
   });

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { CovlassoRangeError, CovlassoTypeError, NpyFormatError } from '../lib/errors';
+import { CovlassoRangeError, CovlassoTypeError, NpyFormatError } from '../lib/runtime/errors';
 import {
   encodeNpy,
   NpyArray,
@@ -15,7 +15,7 @@ import {
   readNpySync,
   writeNpy,
   writeNpySync,
-} from '../lib/npy';
+} from '../lib/npy/io';
 
 const DTYPES: NpyDtype[] = ['float32', 'float64', 'int32', 'int64'];
 const ITEM: Record<NpyDtype, number> = { float32: 4, float64: 8, int32: 4, int64: 8 };

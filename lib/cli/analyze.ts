@@ -4,7 +4,7 @@
  * what matters: the target class's recall and the overall accuracy on evaluation rows).
  * @module
  */
-import { covariance } from '../covariance';
+import { covariance } from '../covariance/in-memory';
 import { chooseLambdaByRecall } from '../toolkit/choose-lambda';
 import { dependencyDiagnostics, dependencyScaling } from '../toolkit/diagnostics';
 import { indexListOption, numberOption, onePositional, parseArgs, ParsedArgs, positiveInteger, rangeOption, UsageError, writeJsonOutput } from './args';

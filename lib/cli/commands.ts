@@ -3,12 +3,12 @@
  * @module
  */
 import * as fs from 'node:fs';
-import { CovarianceAccumulator } from '../accumulator';
-import { accumulateFromNpy, parseByteSize } from '../covariance-stream';
-import { CovlassoRangeError, CovlassoTypeError } from '../errors';
-import { Matrix } from '../matrix';
-import { readNpy, readNpyHeader, writeNpy } from '../npy';
-import { DependencyReport, findDependencies } from '../dependencies';
+import { CovarianceAccumulator } from '../covariance/accumulator';
+import { accumulateFromNpy, parseByteSize } from '../covariance/stream';
+import { CovlassoRangeError, CovlassoTypeError } from '../runtime/errors';
+import { Matrix } from '../runtime/matrix';
+import { readNpy, readNpyHeader, writeNpy } from '../npy/io';
+import { DependencyReport, findDependencies } from '../dependencies/find';
 import { evaluateReplacement } from '../toolkit/evaluate';
 import { attachEvaluation, checkEvalShape, readLabels, writeGraph } from './toolkit-io';
 import { indexListOption, numberOption, onePositional, parseArgs, ParsedArgs, positiveInteger, rangeOption, UsageError, writeJsonOutput } from './args';

@@ -5,7 +5,7 @@
  */
 import { crossDependencies, CrossDependencyReport, CrossDirection } from '../toolkit/cross';
 import { evaluateReplacement } from '../toolkit/evaluate';
-import { Matrix } from '../matrix';
+import { Matrix } from '../runtime/matrix';
 import { indexListOption, numberOption, parseArgs, positiveInteger, rangeOption, UsageError, writeJsonOutput } from './args';
 import { readLogits, readNames } from './commands';
 import { progressBar } from './progress';

@@ -4,7 +4,7 @@
  * mixtures of two or three others (with a little noise). The demo should find them.
  * @module
  */
-import { Matrix } from '../matrix';
+import { Matrix } from '../runtime/matrix';
 import { gaussian as normals } from '../random';
 
 /** A planted look-alike: `target`'s head weights ≈ Σ weights[k] · head of sources[k]. */

@@ -6,8 +6,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { packageRoot } from '../native';
-import { CovlassoError } from '../errors';
+import { packageRoot } from '../runtime/native';
+import { CovlassoError } from '../runtime/errors';
 import { runCov, runDeps, runDemo } from './commands';
 import { UsageError } from './args';
 import { runCross } from './cross';

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CovlassoTypeError } from '../errors';
+import { CovlassoTypeError } from '../runtime/errors';
 import { renderReport } from '../report';
 import type { ReportInput } from '../report';
 import { numberOption, parseArgs, positiveInteger, UsageError } from './args';

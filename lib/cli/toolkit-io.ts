@@ -5,11 +5,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readNpy } from '../npy';
-import { Matrix } from '../matrix';
+import { readNpy } from '../npy/io';
+import { Matrix } from '../runtime/matrix';
 import { DependencyGraph, dependencyGraph, DependencyGraphOptions, toDOT, toGraphML, toJSON } from '../toolkit/graph';
 import type { DependencyLike, ReplacementEvaluation } from '../toolkit/evaluate';
-import type { DependencyReport } from '../dependencies';
+import type { DependencyReport } from '../dependencies/types';
 import { UsageError } from './args';
 
 /** Reads a 1-d int32/int64 `.npy` of class labels, one per row of `rows` rows. */

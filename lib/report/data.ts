@@ -3,7 +3,7 @@
  * names in one table (not repeated per source), per-target fields as in the JSON.
  * @module
  */
-import { CovlassoTypeError } from '../errors';
+import { CovlassoTypeError } from '../runtime/errors';
 import type { ReportInput, ReportOptions } from './types';
 
 /** One target as the page sees it (names moved to the tables of {@link ReportData}). */

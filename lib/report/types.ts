@@ -4,7 +4,7 @@
  * `deps` shape is optional: the report renders what is present and skips what is absent.
  * @module
  */
-import type { DependencyReport, TargetDependency } from '../dependencies';
+import type { DependencyReport, TargetDependency } from '../dependencies/types';
 
 /** A target's regularisation path: relative error and number of sources along λ. */
 export interface ReportLambdaPath {

@@ -5,12 +5,12 @@
  * fixed choice λ = 0.02·λ_max.
  * @module
  */
-import { covariance } from '../covariance';
-import { CovlassoRangeError } from '../errors';
-import { asMatrix, MatrixLike } from '../matrix';
-import { covLasso, covLassoPath } from '../lasso';
-import { RunOptions } from '../run';
-import { columnMeansOf } from './moments';
+import { covariance } from '../covariance/in-memory';
+import { CovlassoRangeError } from '../runtime/errors';
+import { asMatrix, MatrixLike } from '../runtime/matrix';
+import { covLasso, covLassoPath } from '../lasso/covlasso';
+import { RunOptions } from '../runtime/run';
+import { columnMeansOf } from '../covariance/columns';
 import { evaluationSet, predictReplaced, replacedColumn, rowTop2, scorePredictions } from './evaluate';
 
 /** Options of {@link chooseLambdaByRecall}. */

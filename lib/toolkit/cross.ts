@@ -4,14 +4,14 @@
  * G = S_BB, s_t = S_BA[:, t], d_t = S_AA[t, t], no exclusion.
  * @module
  */
-import { crossMoments, covariance } from '../covariance';
-import { CovlassoRangeError } from '../errors';
-import { asMatrix, Matrix, MatrixLike } from '../matrix';
-import { RunOptions } from '../run';
-import type { DependencyReport, TargetPath } from '../dependencies';
-import { columnMeansOf, columnVariances } from './moments';
-import { pathSummaries, targetRecords } from './report';
-import { generalProblem, solveGeneral } from './solve';
+import { crossMoments, covariance } from '../covariance/in-memory';
+import { CovlassoRangeError } from '../runtime/errors';
+import { asMatrix, Matrix, MatrixLike } from '../runtime/matrix';
+import { RunOptions } from '../runtime/run';
+import type { DependencyReport, TargetPath } from '../dependencies/types';
+import { columnMeansOf, columnVariances } from '../covariance/columns';
+import { pathSummaries, targetRecords } from '../dependencies/records';
+import { generalProblem, solveGeneral } from '../lasso/general';
 
 /** Which way to explain: `'A<-B'` (A's categories from B's logits), `'B<-A'`, or both. */
 export type CrossDirection = 'A<-B' | 'B<-A' | 'both';

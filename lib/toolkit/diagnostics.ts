@@ -5,12 +5,12 @@
  * of it changes with the number of categories.
  * @module
  */
-import { covariance } from '../covariance';
-import { CovlassoRangeError } from '../errors';
-import { asMatrix, Matrix, MatrixLike } from '../matrix';
-import { asCovariance, covLasso } from '../lasso';
+import { covariance } from '../covariance/in-memory';
+import { CovlassoRangeError } from '../runtime/errors';
+import { asMatrix, diagonal, Matrix, MatrixLike } from '../runtime/matrix';
+import { asCovariance, covLasso } from '../lasso/covlasso';
 import { mulberry32 } from '../random';
-import { RunOptions } from '../run';
+import { RunOptions } from '../runtime/run';
 import { bestResidualVariances, numericalRank, symmetricEigen } from './linalg';
 
 /** Options of {@link dependencyDiagnostics}. */
@@ -85,8 +85,9 @@ export async function dependencyDiagnostics(S: MatrixLike, options: DiagnosticsO
   };
   if (wantBest) {
     const r2 = bestResidualVariances(eig, options.pinvTolerance);
+    const variances = diagonal(cov);
     out.bestRelativeError = Array.from(r2, (v, t) => {
-      const d = cov.data[t * C + t];
+      const d = variances[t];
       return d > 0 ? Math.max(0, v) / d : 0;
     });
     out.bestBelow = counts(out.bestRelativeError, thresholds);

@@ -4,9 +4,9 @@
  * at a time and all targets at once. O(N·(C + nnz)) per target via per-row top-2 values.
  * @module
  */
-import { CovlassoRangeError } from '../errors';
-import { asMatrix, Matrix, MatrixLike } from '../matrix';
-import { toLabels } from './moments';
+import { CovlassoRangeError } from '../runtime/errors';
+import { asMatrix, Matrix, MatrixLike } from '../runtime/matrix';
+import { toLabels } from './select';
 
 /** The part of a dependency that replacement needs (a {@link TargetDependency} has it). */
 export interface DependencyLike {

@@ -4,7 +4,7 @@
  * numerical rank and the pseudo-inverse quantities of a logit covariance.
  * @module
  */
-import { CovlassoRangeError } from '../errors';
+import { CovlassoRangeError } from '../runtime/errors';
 
 /** Eigen-decomposition S = V diag(values) Vᵀ. */
 export interface SymmetricEigen {

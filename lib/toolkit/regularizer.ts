@@ -4,7 +4,7 @@
  * gradient, for use in a training loop (Float32Array in, Float32Array out; float64 inside).
  * @module
  */
-import { CovlassoRangeError } from '../errors';
+import { CovlassoRangeError } from '../runtime/errors';
 import type { DependencyLike } from './evaluate';
 
 /** Options of {@link dependencyRegularizer}. */

@@ -5,12 +5,12 @@
  * (scaled) indicator on A's known logits. Evaluated by top-1 accuracy over all categories.
  * @module
  */
-import { CovlassoRangeError } from '../errors';
-import { asMatrix, Matrix, MatrixLike } from '../matrix';
-import { RunOptions } from '../run';
-import type { TargetDependency } from '../dependencies';
+import { CovlassoRangeError } from '../runtime/errors';
+import { asMatrix, Matrix, MatrixLike } from '../runtime/matrix';
+import { RunOptions } from '../runtime/run';
+import type { TargetDependency } from '../dependencies/types';
 import { crossDependencies } from './cross';
-import { selectColumns, selectRows, toLabels } from './moments';
+import { selectColumns, selectRows, toLabels } from './select';
 
 /** Options of {@link unseenCategories}. */
 export interface UnseenOptions extends RunOptions {

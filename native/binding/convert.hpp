@@ -1,11 +1,17 @@
 // Conversions between JS values and core views. Everything here runs on the JS thread.
-// The TS layer validates user input first; these checks are a second line of defence and
-// throw JS errors with the same stable codes instead of crashing.
+//
+// The binding owns the JS ↔ C++ contract (one TypeScript type per call in
+// lib/runtime/native-types.ts): every argument object must hold exactly the keys its call
+// names (Args::expect), each of the type it names, and typed arrays of the element type and
+// length the call needs. A missing, misspelled or mistyped key is an error with a stable code,
+// never a silent default. What the values mean (λ ≥ 0, targets in range, ...) is checked by
+// the TS layer, in the user's terms, and the core's invariants by the core.
 #pragma once
 
 #include <napi.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 
 #include "errors.hpp"
@@ -14,14 +20,18 @@
 namespace covlasso_binding {
 
 // A JS Error with a stable `code` property (mapped to typed classes by the TS layer).
-inline Napi::Error make_error(Napi::Env env, const char* code, const std::string& message) {
+inline Napi::Error make_error(Napi::Env env, covlasso::ErrorCode code, const std::string& message) {
   Napi::Error error = Napi::Error::New(env, message);
-  error.Set("code", Napi::String::New(env, code));
+  error.Set("code", Napi::String::New(env, covlasso::error_code_name(code)));
   return error;
 }
 
+[[noreturn]] inline void throw_code(Napi::Env env, covlasso::ErrorCode code, const std::string& message) {
+  throw make_error(env, code, message);
+}
+
 [[noreturn]] inline void throw_invalid(Napi::Env env, const std::string& message) {
-  throw make_error(env, "ERR_COVLASSO_INVALID_ARGUMENT", message);
+  throw_code(env, covlasso::ErrorCode::InvalidArgument, message);
 }
 
 inline Napi::Object require_object(Napi::Env env, const Napi::Value& value, const char* what) {
@@ -29,45 +39,52 @@ inline Napi::Object require_object(Napi::Env env, const Napi::Value& value, cons
   return value.As<Napi::Object>();
 }
 
-inline double get_number(const Napi::Object& obj, const char* key) {
-  Napi::Value v = obj.Get(key);
-  if (!v.IsNumber()) throw_invalid(obj.Env(), std::string("'") + key + "' must be a number");
-  return v.As<Napi::Number>().DoubleValue();
-}
+// One argument object of a native call, read by key.
+class Args {
+ public:
+  Args(const Napi::Object& object, std::string what) : object_(object), what_(std::move(what)) {}
 
-inline bool get_bool(const Napi::Object& obj, const char* key) {
-  Napi::Value v = obj.Get(key);
-  return v.IsBoolean() && v.As<Napi::Boolean>().Value();
-}
+  // Rejects a key outside required ∪ optional and a missing required key (an optional key
+  // holding undefined counts as absent).
+  void expect(std::initializer_list<const char*> required, std::initializer_list<const char*> optional = {}) const;
 
-// Typed array of a given element type, with its element count checked when expected >= 0.
+  bool has(const char* key) const { return !object_.Get(key).IsUndefined(); }
+  double number(const char* key) const;
+  int64_t integer(const char* key) const;  // a number that is a safe integer
+  bool boolean(const char* key) const;
+  std::string string(const char* key) const;
+  Args object(const char* key) const;
+
+  // A typed array of the given element type; its element count is checked when expected >= 0.
+  template <typename T>
+  T* typed(const char* key, napi_typedarray_type type, int64_t expected) const;
+  int64_t length(const char* key) const;  // element count of a typed array (any type)
+
+  // A float32 or float64 matrix { rows, cols, data }.
+  covlasso::MatrixView matrix(const char* key) const;
+
+  Napi::Env env() const { return object_.Env(); }
+  const Napi::Object& value() const { return object_; }
+
+ private:
+  std::string name(const char* key) const { return what_ + "." + key; }
+  Napi::Object object_;
+  std::string what_;
+};
+
 template <typename T>
-T* get_typed(const Napi::Object& obj, const char* key, napi_typedarray_type type, int64_t expected) {
-  Napi::Value v = obj.Get(key);
+T* Args::typed(const char* key, napi_typedarray_type type, int64_t expected) const {
+  Napi::Value v = object_.Get(key);
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type) {
-    throw make_error(obj.Env(), "ERR_COVLASSO_INVALID_DTYPE", std::string("'") + key + "' has the wrong type");
+    throw_code(env(), covlasso::ErrorCode::InvalidDtype, "'" + name(key) + "' has the wrong type");
   }
   Napi::TypedArray array = v.As<Napi::TypedArray>();
   if (expected >= 0 && static_cast<int64_t>(array.ElementLength()) != expected) {
-    throw make_error(obj.Env(), "ERR_COVLASSO_SHAPE_MISMATCH",
-                     std::string("'") + key + "' has " + std::to_string(array.ElementLength()) +
-                         " elements, expected " + std::to_string(expected));
+    throw_code(env(), covlasso::ErrorCode::ShapeMismatch,
+               "'" + name(key) + "' has " + std::to_string(array.ElementLength()) + " elements, expected " +
+                   std::to_string(expected));
   }
   return reinterpret_cast<T*>(static_cast<uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset());
-}
-
-// A float32 or float64 matrix given as { data, rows, cols } on `obj[key]`.
-inline covlasso::MatrixView get_matrix(const Napi::Object& obj, const char* key) {
-  Napi::Object m = require_object(obj.Env(), obj.Get(key), key);
-  const double rows = get_number(m, "rows"), cols = get_number(m, "cols");
-  if (!(rows >= 0) || !(cols >= 0)) throw_invalid(obj.Env(), std::string(key) + ": bad shape");
-  Napi::Value data = m.Get("data");
-  const bool f32 = data.IsTypedArray() && data.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array;
-  const int64_t n = static_cast<int64_t>(rows) * static_cast<int64_t>(cols);
-  const void* ptr = f32 ? static_cast<const void*>(get_typed<float>(m, "data", napi_float32_array, n))
-                        : static_cast<const void*>(get_typed<double>(m, "data", napi_float64_array, n));
-  return covlasso::MatrixView{ptr, f32 ? covlasso::DType::F32 : covlasso::DType::F64,
-                              static_cast<int64_t>(rows), static_cast<int64_t>(cols)};
 }
 
 }  // namespace covlasso_binding

@@ -15,27 +15,6 @@ int64_t now_ms() {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-// Runs the job and turns any exception into (code, message). Returns true on success.
-bool run_catching(Job& job, const RunContext& context, std::string& code, std::string& message) {
-  try {
-    job.run(context);
-    return true;
-  } catch (const covlasso::Error& e) {
-    code = covlasso::error_code_name(e.code());
-    message = e.what();
-  } catch (const std::bad_alloc&) {
-    code = "ERR_COVLASSO_OUT_OF_MEMORY";
-    message = "out of memory";
-  } catch (const std::exception& e) {
-    code = "ERR_COVLASSO_INTERNAL";
-    message = std::string("internal error: ") + e.what();
-  } catch (...) {
-    code = "ERR_COVLASSO_INTERNAL";
-    message = "internal error";
-  }
-  return false;
-}
-
 class JobWorker : public Napi::AsyncWorker {
  public:
   JobWorker(Napi::Env env, std::unique_ptr<Job> job, Napi::Object args, Napi::Value control)
@@ -55,13 +34,13 @@ class JobWorker : public Napi::AsyncWorker {
 
  protected:
   void Execute() override {
-    RunContext context;
-    context.cancel = flag_.get();
+    covlasso::ExecutionContext ctx;
+    ctx.cancel = flag_.get();
     if (progress_) {
       std::shared_ptr<ProgressReporter> reporter = progress_;
-      context.progress = [reporter](double fraction) { reporter->report(fraction); };
+      ctx.progress = [reporter](double fraction) { reporter->report(fraction); };
     }
-    if (!run_catching(*job_, context, code_, message_)) SetError(message_);
+    if (!catch_as_code([&] { job_->run(ctx); }, code_, message_)) SetError(message_);
   }
   void OnOK() override {
     progress_.reset();
@@ -74,7 +53,7 @@ class JobWorker : public Napi::AsyncWorker {
   }
   void OnError(const Napi::Error&) override {
     progress_.reset();
-    deferred_.Reject(make_error(Env(), code_.c_str(), message_).Value());
+    deferred_.Reject(make_error(Env(), code_, message_).Value());
   }
 
  private:
@@ -83,7 +62,8 @@ class JobWorker : public Napi::AsyncWorker {
   Napi::ObjectReference args_;  // keeps every typed array the job points into alive
   std::shared_ptr<covlasso::CancelFlag> flag_;
   std::shared_ptr<ProgressReporter> progress_;
-  std::string code_, message_;
+  covlasso::ErrorCode code_ = covlasso::ErrorCode::Internal;
+  std::string message_;
 };
 
 }  // namespace
@@ -114,30 +94,42 @@ void ProgressReporter::report(double fraction) {
   });
 }
 
-Napi::Value run_async(const Napi::CallbackInfo& info, std::unique_ptr<Job> job) {
-  Napi::Env env = info.Env();
-  Napi::Object args = require_object(env, info[0], "arguments");
-  auto* worker = new JobWorker(env, std::move(job), args, info[1]);
+Napi::Value run_async(Napi::Env env, std::unique_ptr<Job> job, Napi::Object args, Napi::Value control) {
+  auto* worker = new JobWorker(env, std::move(job), args, control);
   Napi::Promise promise = worker->promise();
   worker->Queue();
   return promise;
 }
 
-Napi::Value run_sync(const Napi::CallbackInfo& info, std::unique_ptr<Job> job) {
-  std::string code, message;
-  if (!run_catching(*job, RunContext{}, code, message)) {
-    throw make_error(info.Env(), code.c_str(), message);
-  }
-  return job->result(info.Env());
+Napi::Value run_sync(Napi::Env env, std::unique_ptr<Job> job) {
+  run_or_throw(env, [&] { job->run(covlasso::ExecutionContext{}); });
+  return job->result(env);
 }
 
-void export_job(Napi::Env env, Napi::Object exports, const char* name,
-                std::unique_ptr<Job> (*make)(const Napi::Object& args)) {
+Execution::Execution(const Args& args)
+    : threads(static_cast<int>(args.integer("threads"))), backend(nullptr) {
+  const std::string name = args.string("backend");
+  run_or_throw(args.env(), [&] { backend = &covlasso::select_backend(covlasso::parse_backend_choice(name)); });
+}
+
+covlasso::ExecutionContext Execution::with(const covlasso::ExecutionContext& ctx) const {
+  covlasso::ExecutionContext out = ctx;
+  out.threads = threads;
+  return out;
+}
+
+void export_job(Napi::Env env, Napi::Object exports, const char* name, std::unique_ptr<Job> (*make)(const Args& args)) {
   exports.Set(name, Napi::Function::New(env, [make](const Napi::CallbackInfo& info) {
-    return run_async(info, make(require_object(info.Env(), info[0], "arguments")));
+    Napi::Object args = require_object(info.Env(), info[0], "arguments");
+    std::unique_ptr<Job> job;
+    run_or_throw(info.Env(), [&] { job = make(Args(args, "arguments")); });
+    return run_async(info.Env(), std::move(job), args, info[1]);
   }));
   exports.Set(std::string(name) + "Sync", Napi::Function::New(env, [make](const Napi::CallbackInfo& info) {
-    return run_sync(info, make(require_object(info.Env(), info[0], "arguments")));
+    Napi::Object args = require_object(info.Env(), info[0], "arguments");
+    std::unique_ptr<Job> job;
+    run_or_throw(info.Env(), [&] { job = make(Args(args, "arguments")); });
+    return run_sync(info.Env(), std::move(job));
   }));
 }
 

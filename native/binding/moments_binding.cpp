@@ -5,52 +5,53 @@
 #include <atomic>
 
 #include "job.hpp"
+#include "backend.hpp"
 #include "moments.hpp"
 
 namespace covlasso_binding {
 
 namespace {
 
-// args.products: "float64" forces float64 products for float32 input; anything else is Auto.
-covlasso::Products get_products(const Napi::Object& args) {
-  Napi::Value v = args.Get("products");
-  return v.IsString() && v.As<Napi::String>().Utf8Value() == "float64" ? covlasso::Products::Float64
-                                                                       : covlasso::Products::Auto;
+// args.products: "float64" forces float64 products for float32 input; "auto" picks by dtype.
+covlasso::Products get_products(const Args& args) {
+  const std::string products = args.string("products");
+  if (products == "float64") return covlasso::Products::Float64;
+  if (products != "auto") throw_invalid(args.env(), "'products' must be 'auto' or 'float64'");
+  return covlasso::Products::Auto;
 }
 
-// args: { x: {data, rows, cols}, y?: {data, rows, cols}, center, ddof, threads, out: Float64Array }
+// The arguments are CovarianceCallArgs in lib/runtime/native-types.ts:
+//   { x: {data, rows, cols}, y?: {data, rows, cols}, center, ddof, products, threads, backend,
+//     out: Float64Array (x.cols × (y ?? x).cols) }
 class CovarianceJob : public Job {
  public:
-  explicit CovarianceJob(const Napi::Object& args)
-      : x_(get_matrix(args, "x")), has_y_(args.Get("y").IsObject()) {
-    if (has_y_) y_ = get_matrix(args, "y");
-    center_ = get_bool(args, "center");
-    ddof_ = get_number(args, "ddof");
-    threads_ = static_cast<int>(get_number(args, "threads"));
-    products_ = get_products(args);
+  explicit CovarianceJob(const Args& args) : execution_((expect_keys(args), args)), x_(args.matrix("x")) {
+    has_y_ = args.has("y");
+    if (has_y_) y_ = args.matrix("y");
+    spec_.center = args.boolean("center");
+    spec_.ddof = args.number("ddof");
+    spec_.products = get_products(args);
     const int64_t cols_y = has_y_ ? y_.cols : x_.cols;
-    out_ = get_typed<double>(args, "out", napi_float64_array, x_.cols * cols_y);
+    out_ = args.typed<double>("out", napi_float64_array, x_.cols * cols_y);
   }
-  void run(const RunContext& context) override {
+  void run(const covlasso::ExecutionContext& ctx) override {
     // Straight into the JS output array: no second C×C matrix.
-    if (has_y_) {
-      covlasso::cross_moments(x_, y_, center_, ddof_, threads_, context.cancel, out_, products_, context.progress);
-    } else {
-      covlasso::covariance(x_, center_, ddof_, threads_, context.cancel, out_, products_, context.progress);
-    }
+    execution_.backend->moments().moments(x_, has_y_ ? &y_ : nullptr, spec_, out_, execution_.with(ctx));
   }
 
  private:
+  static const Args& expect_keys(const Args& args) {
+    args.expect({"x", "center", "ddof", "products", "threads", "backend", "out"}, {"y"});
+    return args;
+  }
+  Execution execution_;
   covlasso::MatrixView x_, y_;
-  bool has_y_;
-  bool center_ = false;
-  double ddof_ = 0;
-  int threads_ = 0;
-  covlasso::Products products_ = covlasso::Products::Auto;
+  bool has_y_ = false;
+  covlasso::MomentSpec spec_;
   double* out_ = nullptr;
 };
 
-std::unique_ptr<Job> make_covariance_job(const Napi::Object& args) {
+std::unique_ptr<Job> make_covariance_job(const Args& args) {
   return std::make_unique<CovarianceJob>(args);
 }
 
@@ -89,7 +90,7 @@ class AccumulatorWrap : public Napi::ObjectWrap<AccumulatorWrap> {
       auto vec = [&](const char* name) {
         Napi::Value v = s.Get(name);
         if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
-          throw make_error(env, "ERR_COVLASSO_INVALID_DTYPE", std::string("state.") + name + " must be a Float64Array");
+          throw_code(env, covlasso::ErrorCode::InvalidDtype, std::string("state.") + name + " must be a Float64Array");
         }
         Napi::Float64Array a = v.As<Napi::Float64Array>();
         return std::vector<double>(a.Data(), a.Data() + a.ElementLength());
@@ -108,52 +109,50 @@ class AccumulatorWrap : public Napi::ObjectWrap<AccumulatorWrap> {
 
  private:
   // An update job: holds the accumulator through `busy_` so two updates never overlap.
+  // An update job (AccumulatorUpdateArgs: { x, y?, products, threads, backend }): holds the
+  // accumulator through `busy_` so two updates never overlap.
   class UpdateJob : public Job {
    public:
-    UpdateJob(AccumulatorWrap& owner, const Napi::Object& args)
-        : owner_(owner), x_(get_matrix(args, "x")), has_y_(args.Get("y").IsObject()) {
-      if (has_y_) y_ = get_matrix(args, "y");
-      threads_ = static_cast<int>(get_number(args, "threads"));
+    UpdateJob(AccumulatorWrap& owner, const Args& args)
+        : owner_(owner), execution_((expect_keys(args), args)), x_(args.matrix("x")), has_y_(args.has("y")) {
+      if (has_y_) y_ = args.matrix("y");
       products_ = get_products(args);
-      if (owner_.busy_.exchange(true)) {
-        throw make_error(args.Env(), "ERR_COVLASSO_INVALID_ARGUMENT", "the accumulator is busy with another update");
-      }
+      if (owner_.busy_.exchange(true)) throw_invalid(args.env(), "the accumulator is busy with another update");
     }
     ~UpdateJob() override { owner_.busy_.store(false); }
-    void run(const RunContext& context) override {
-      covlasso::update_in_slices(*owner_.acc_, x_, has_y_ ? &y_ : nullptr, threads_, context.cancel, products_,
-                                 context.progress);
+    void run(const covlasso::ExecutionContext& ctx) override {
+      execution_.backend->moments().accumulate(*owner_.acc_, x_, has_y_ ? &y_ : nullptr, products_, execution_.with(ctx));
     }
 
    private:
+    static const Args& expect_keys(const Args& args) {
+      args.expect({"x", "products", "threads", "backend"}, {"y"});
+      return args;
+    }
     AccumulatorWrap& owner_;
+    Execution execution_;
     covlasso::MatrixView x_, y_;
     bool has_y_;
-    int threads_ = 0;
     covlasso::Products products_ = covlasso::Products::Auto;
   };
 
-  template <typename F>
-  static void run_or_throw(Napi::Env env, F&& body) {
-    try {
-      body();
-    } catch (const covlasso::Error& e) {
-      throw make_error(env, covlasso::error_code_name(e.code()), e.what());
-    }
-  }
-
   void check_idle(Napi::Env env) const {
-    if (busy_.load()) throw make_error(env, "ERR_COVLASSO_INVALID_ARGUMENT", "the accumulator is busy with an update");
+    if (busy_.load()) throw_invalid(env, "the accumulator is busy with an update");
   }
 
   Napi::Value update(const Napi::CallbackInfo& info) {
     Napi::Object args = require_object(info.Env(), info[0], "arguments");
-    args.Set("self", info.This());  // the worker keeps args, hence this accumulator, alive
-    return run_async(info, std::make_unique<UpdateJob>(*this, args));
+    auto job = std::make_unique<UpdateJob>(*this, Args(args, "arguments"));
+    // The worker keeps its arguments object alive until it settles: holding `this` there keeps
+    // the accumulator alive too.
+    Napi::Object held = Napi::Object::New(info.Env());
+    held.Set("args", args);
+    held.Set("self", info.This());
+    return run_async(info.Env(), std::move(job), held, info[1]);
   }
   Napi::Value update_sync(const Napi::CallbackInfo& info) {
     Napi::Object args = require_object(info.Env(), info[0], "arguments");
-    return run_sync(info, std::make_unique<UpdateJob>(*this, args));
+    return run_sync(info.Env(), std::make_unique<UpdateJob>(*this, Args(args, "arguments")));
   }
   Napi::Value merge(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -176,7 +175,7 @@ class AccumulatorWrap : public Napi::ObjectWrap<AccumulatorWrap> {
     check_idle(env);
     Napi::Object holder = Napi::Object::New(env);
     holder.Set("out", info[2]);
-    double* out = get_typed<double>(holder, "out", napi_float64_array, acc_->cols_x() * acc_->cols_y());
+    double* out = Args(holder, "result").typed<double>("out", napi_float64_array, acc_->cols_x() * acc_->cols_y());
     run_or_throw(env, [&] { acc_->result(info[0].ToBoolean().Value(), info[1].ToNumber().DoubleValue(), out); });
     return env.Undefined();
   }

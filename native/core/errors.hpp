@@ -1,5 +1,5 @@
 // Status codes and the one exception type the core throws.
-// The binding maps each code to a typed JS error with a stable `code` string.
+// The codes are error_codes.def; the binding maps each to a typed JS error with that `code`.
 #pragma once
 
 #include <stdexcept>
@@ -8,27 +8,31 @@
 namespace covlasso {
 
 enum class ErrorCode {
-  InvalidArgument,  // a value out of its domain (negative lambda, bad option)
-  ShapeMismatch,    // dimensions that do not fit together
-  NotFinite,        // NaN or Inf in an input
-  NotSymmetric,     // a covariance that is not square-symmetric
-  Aborted,          // the caller's cancel flag was raised
-  OutOfMemory,      // an allocation failed
-  Internal,         // a bug: should never be seen
+#define COVLASSO_ERROR(name, code, raised_by) name,
+#include "error_codes.def"
+#undef COVLASSO_ERROR
 };
 
 // Stable string for a code, e.g. "ERR_COVLASSO_NOT_FINITE".
 inline const char* error_code_name(ErrorCode code) {
   switch (code) {
-    case ErrorCode::InvalidArgument: return "ERR_COVLASSO_INVALID_ARGUMENT";
-    case ErrorCode::ShapeMismatch: return "ERR_COVLASSO_SHAPE_MISMATCH";
-    case ErrorCode::NotFinite: return "ERR_COVLASSO_NOT_FINITE";
-    case ErrorCode::NotSymmetric: return "ERR_COVLASSO_NOT_SYMMETRIC";
-    case ErrorCode::Aborted: return "ERR_COVLASSO_ABORTED";
-    case ErrorCode::OutOfMemory: return "ERR_COVLASSO_OUT_OF_MEMORY";
-    case ErrorCode::Internal: return "ERR_COVLASSO_INTERNAL";
+#define COVLASSO_ERROR(name, code_string, raised_by) \
+  case ErrorCode::name:                              \
+    return code_string;
+#include "error_codes.def"
+#undef COVLASSO_ERROR
   }
   return "ERR_COVLASSO_INTERNAL";
+}
+
+// Every code, in the order of error_codes.def (null-terminated).
+inline const char* const* all_error_code_names() {
+  static const char* const names[] = {
+#define COVLASSO_ERROR(name, code, raised_by) code,
+#include "error_codes.def"
+#undef COVLASSO_ERROR
+      nullptr};
+  return names;
 }
 
 class Error : public std::runtime_error {

@@ -7,7 +7,6 @@
 #include <string>
 #include <utility>
 
-#include "moments_blocks.hpp"
 
 namespace covlasso {
 
@@ -48,38 +47,30 @@ MomentAccumulator::MomentAccumulator(int64_t cols_x, int64_t cols_y, bool symmet
   }
 }
 
-void MomentAccumulator::update(const MatrixView& x, const MatrixView* y, int threads,
-                               const CancelFlag* cancel, Products products) {
+void MomentAccumulator::check_update(const MatrixView& x, const MatrixView* y) const {
   check_view(x, "x");
   require(x.cols == cols_x_, ErrorCode::ShapeMismatch,
           "x has " + std::to_string(x.cols) + " columns, expected " + std::to_string(cols_x_));
   if (symmetric_) {
     require(y == nullptr, ErrorCode::InvalidArgument, "a symmetric accumulator takes no y");
-  } else {
-    require(y != nullptr, ErrorCode::InvalidArgument, "a cross-moment accumulator needs y");
-    check_view(*y, "y");
-    require(y->cols == cols_y_, ErrorCode::ShapeMismatch,
-            "y has " + std::to_string(y->cols) + " columns, expected " + std::to_string(cols_y_));
-    require(y->rows == x.rows, ErrorCode::ShapeMismatch,
-            "x and y have different row counts (" + std::to_string(x.rows) + " and " +
-                std::to_string(y->rows) + ")");
+    return;
   }
-  threads = resolve_threads(threads);
-  throw_if_cancelled(cancel);
-  if (x.rows == 0) return;
-  detail::check_finite(x, "x", n_, threads);
-  if (y != nullptr) detail::check_finite(*y, "y", n_, threads);
+  require(y != nullptr, ErrorCode::InvalidArgument, "a cross-moment accumulator needs y");
+  check_view(*y, "y");
+  require(y->cols == cols_y_, ErrorCode::ShapeMismatch,
+          "y has " + std::to_string(y->cols) + " columns, expected " + std::to_string(cols_y_));
+  require(y->rows == x.rows, ErrorCode::ShapeMismatch,
+          "x and y have different row counts (" + std::to_string(x.rows) + " and " +
+              std::to_string(y->rows) + ")");
+}
 
-  if (n_ == 0) {  // the mean of the first rows seen becomes the shift
-    detail::choose_shift(x, shift_x_);
-    if (symmetric_) shift_y_ = shift_x_;
-    else detail::choose_shift(*y, shift_y_);
-  }
-
-  const bool f32 = products == Products::Auto && x.dtype == DType::F32 &&
-                   (y == nullptr || y->dtype == DType::F32);
-  detail::accumulate_rows(x, y, symmetric_, f32, threads, cancel, shift_x_, shift_y_, sum_x_, sum_y_,
-                          moment_data(), n_);
+void MomentAccumulator::set_shifts(std::vector<double> shift_x, std::vector<double> shift_y) {
+  require(n_ == 0, ErrorCode::InvalidArgument, "the shifts are fixed once rows are accumulated");
+  require(static_cast<int64_t>(shift_x.size()) == cols_x_ &&
+              (symmetric_ || static_cast<int64_t>(shift_y.size()) == cols_y_),
+          ErrorCode::ShapeMismatch, "shift vectors do not match the shape");
+  shift_x_ = std::move(shift_x);
+  shift_y_ = symmetric_ ? shift_x_ : std::move(shift_y);
 }
 
 void MomentAccumulator::merge(const MomentAccumulator& other) {
@@ -174,44 +165,6 @@ MomentAccumulator MomentAccumulator::from_state(int64_t cols_x, int64_t cols_y, 
   acc.sum_y_ = std::move(sum_y);
   acc.moment_ = std::move(moment);
   return acc;
-}
-
-void update_in_slices(MomentAccumulator& acc, const MatrixView& x, const MatrixView* y, int threads,
-                      const CancelFlag* cancel, Products products, const ProgressFn& progress) {
-  for (int64_t begin = 0; begin == 0 || begin < x.rows; begin += kRowsPerSlice) {
-    const int64_t end = std::min(x.rows, begin + kRowsPerSlice);
-    throw_if_cancelled(cancel);
-    const MatrixView xs = x.row_slice(begin, end);
-    MatrixView ys;
-    if (y != nullptr) ys = y->row_slice(begin, end);
-    acc.update(xs, y != nullptr ? &ys : nullptr, threads, cancel, products);
-    if (progress && x.rows > 0) progress(static_cast<double>(end) / static_cast<double>(x.rows));
-    if (end >= x.rows) break;
-  }
-}
-
-void covariance(const MatrixView& x, bool center, double ddof, int threads,
-                const CancelFlag* cancel, double* out, Products products, const ProgressFn& progress) {
-  // Fail fast on a bad ddof before doing the work (result() would reject it anyway).
-  require(!center || !std::isfinite(ddof) || static_cast<double>(x.rows) - ddof > 0,
-          ErrorCode::InvalidArgument, "ddof must be smaller than the number of rows");
-  require(out != nullptr || x.cols == 0, ErrorCode::InvalidArgument, "no output buffer");
-  MomentAccumulator acc(x.cols, x.cols, true, out);  // validates the sizes
-  std::fill(out, out + x.cols * x.cols, 0.0);  // the output holds the moment while it is summed
-  update_in_slices(acc, x, nullptr, threads, cancel, products, progress);
-  acc.result(center, ddof, out);
-}
-
-void cross_moments(const MatrixView& x, const MatrixView& y, bool center, double ddof,
-                   int threads, const CancelFlag* cancel, double* out, Products products,
-                   const ProgressFn& progress) {
-  require(!center || !std::isfinite(ddof) || static_cast<double>(x.rows) - ddof > 0,
-          ErrorCode::InvalidArgument, "ddof must be smaller than the number of rows");
-  require(out != nullptr || x.cols * y.cols == 0, ErrorCode::InvalidArgument, "no output buffer");
-  MomentAccumulator acc(x.cols, y.cols, false, out);
-  std::fill(out, out + x.cols * y.cols, 0.0);
-  update_in_slices(acc, x, &y, threads, cancel, products, progress);
-  acc.result(center, ddof, out);
 }
 
 }  // namespace covlasso

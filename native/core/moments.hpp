@@ -1,4 +1,7 @@
-// Covariances and cross moments of row-major data, accumulated in float64 (DESIGN.md §2).
+// Covariances and cross moments of row-major data, accumulated in float64 (DESIGN.md §2): the
+// accumulator's state and the arithmetic on it (merge, result, from_state), shared by every
+// backend. Adding rows is a backend's job (backend.hpp's MomentsBackend; the CPU's kernels are in
+// cpu/moments_cpu.hpp); the notes on products and blocking below describe the CPU's.
 //
 // The accumulator keeps *shifted* sums: every row is taken relative to a shift (kx, ky) fixed by
 // the first update: the mean of its first min(rows, 512) rows, rounded to that input's dtype.
@@ -34,17 +37,14 @@
 #include <functional>
 #include <vector>
 
+#include "execution.hpp"
 #include "matrix.hpp"
-#include "thread_pool.hpp"
 
 namespace covlasso {
 
 // Which products update() may use (see the header comment). Auto: float32 products when every
 // input of the update is float32, float64 otherwise. Float64: always float64.
 enum class Products { Auto, Float64 };
-
-// Called with the fraction of rows done (any thread).
-using ProgressFn = std::function<void(double)>;
 
 class MomentAccumulator {
  public:
@@ -54,17 +54,28 @@ class MomentAccumulator {
   // Throws Error(InvalidArgument) for negative sizes or a symmetric request with cols_x != cols_y.
   MomentAccumulator(int64_t cols_x, int64_t cols_y, bool symmetric);
 
-  // Adds the rows of x (and y, which must be null when symmetric, else have x.rows rows and
-  // cols_y columns). float32 and float64 inputs may be mixed. `threads` <= 0 means all
-  // hardware threads. Errors:
-  //  - ShapeMismatch for wrong column or row counts, InvalidArgument for a misplaced/missing y;
-  //  - NotFinite on NaN/Inf, naming the 0-based row (counted across all updates) and column;
-  //    the whole input is checked first, so on these errors the accumulator is unchanged;
-  //  - Aborted (via throw_if_cancelled, checked before each block of rows). The accumulator
-  //    then holds a consistent state that includes the blocks already done: count() says how
-  //    many rows that is. Discard it, or resume from row count() − (count before the call).
-  void update(const MatrixView& x, const MatrixView* y, int threads, const CancelFlag* cancel,
-              Products products = Products::Auto);
+  // Accumulates into the caller's zeroed cols_x × cols_y buffer instead of an own moment matrix
+  // (covariance and cross-moment jobs sum straight into their output, then finalise it in
+  // place with result()). The buffer must outlive the accumulator.
+  MomentAccumulator(int64_t cols_x, int64_t cols_y, bool symmetric, double* external_moment);
+
+  // For backends adding rows. check_update validates an update's shapes: ShapeMismatch for wrong
+  // column or row counts, InvalidArgument for a misplaced/missing y (y must be null when
+  // symmetric). Backends then add rows to sums(): M += Σ (x − kx)(y − ky)ᵀ (upper triangle only
+  // when symmetric), sum_x, sum_y and count, choosing the shifts (set_shifts) on the first rows.
+  void check_update(const MatrixView& x, const MatrixView* y) const;
+  struct Sums {
+    const std::vector<double>& shift_x;
+    const std::vector<double>& shift_y;
+    std::vector<double>& sum_x;
+    std::vector<double>& sum_y;
+    double* moment;  // cols_x × cols_y, row-major
+    int64_t& count;
+  };
+  Sums sums() { return Sums{shift_x_, shift_y_, sum_x_, sum_y_, moment_data(), n_}; }
+  // Sets the shifts; only while count() == 0 (InvalidArgument otherwise). When symmetric,
+  // shift_y is ignored and set to shift_x.
+  void set_shifts(std::vector<double> shift_x, std::vector<double> shift_y);
 
   // Combines another accumulator's rows into this one exactly (re-expressing its sums on this
   // accumulator's shifts). Shapes and symmetry must match (ShapeMismatch / InvalidArgument).
@@ -102,13 +113,6 @@ class MomentAccumulator {
                                       std::vector<double> sum_y, std::vector<double> moment);
 
  private:
-  friend void covariance(const MatrixView&, bool, double, int, const CancelFlag*, double*, Products,
-                         const ProgressFn&);
-  friend void cross_moments(const MatrixView&, const MatrixView&, bool, double, int,
-                            const CancelFlag*, double*, Products, const ProgressFn&);
-  // Accumulates into the caller's zeroed cols_x × cols_y buffer instead of an own moment matrix
-  // (covariance() and cross_moments() use their output buffer, then finalise it in place).
-  MomentAccumulator(int64_t cols_x, int64_t cols_y, bool symmetric, double* external_moment);
   double* moment_data() { return ext_ != nullptr ? ext_ : moment_.data(); }
   const double* moment_data() const { return ext_ != nullptr ? ext_ : moment_.data(); }
 
@@ -119,23 +123,5 @@ class MomentAccumulator {
   int64_t n_ = 0;
   std::vector<double> shift_x_, shift_y_, sum_x_, sum_y_, moment_;
 };
-
-// Adds the rows of x (and y) to acc in slices of kRowsPerSlice rows, calling progress with the
-// fraction of rows done after each slice. The slice is a multiple of every blocking length, so
-// the result is bitwise the same as one update().
-constexpr int64_t kRowsPerSlice = 4096;
-void update_in_slices(MomentAccumulator& acc, const MatrixView& x, const MatrixView* y, int threads,
-                      const CancelFlag* cancel, Products products, const ProgressFn& progress);
-
-// Covariance of x (N×p) into out (p×p, row-major): XᵀX/N, or centered with divisor N − ddof.
-// Memory: out plus the packing panels (no second p×p matrix, no copy of x).
-void covariance(const MatrixView& x, bool center, double ddof, int threads,
-                const CancelFlag* cancel, double* out, Products products = Products::Auto,
-                const ProgressFn& progress = {});
-
-// Cross moments of x (N×p) and y (N×q) over the same rows into out (p×q): XᵀY/N, or centered.
-void cross_moments(const MatrixView& x, const MatrixView& y, bool center, double ddof,
-                   int threads, const CancelFlag* cancel, double* out,
-                   Products products = Products::Auto, const ProgressFn& progress = {});
 
 }  // namespace covlasso

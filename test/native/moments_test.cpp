@@ -1,7 +1,8 @@
-// Standalone checks of native/core/moments against a naive long-double reference.
+// Standalone checks of native/core/moments and the CPU backend's moment kernels
+// (native/core/cpu/moments_cpu) against a naive long-double reference.
 // Build (from the repository root):
-//   g++ -std=c++17 -O2 -Inative/core test/native/moments_test.cpp native/core/moments.cpp
-//       native/core/thread_pool.cpp native/core/gram_kernel.cpp -o /tmp/moments_test -pthread
+//   g++ -std=c++17 -O2 -Inative/core test/native/moments_test.cpp native/core/*.cpp
+//       native/core/cpu/*.cpp -o /tmp/moments_test -pthread
 // Prints one line per check; exits non-zero if any failed.
 #include <chrono>
 #include <cmath>
@@ -14,10 +15,12 @@
 #include <string>
 #include <vector>
 
-#include "gram_kernel.hpp"
+#include "cpu/gram_kernel.hpp"
+#include "cpu/moments_cpu.hpp"
 #include "moments.hpp"
 
 using namespace covlasso;
+using namespace covlasso::cpu;
 
 namespace {
 
@@ -199,12 +202,12 @@ int main() {
   for (bool sym : {true, false}) {
     Data x = make(1500, 61, DType::F32, rng, 10.0), y = make(1500, 19, DType::F64, rng, 0.0);
     MomentAccumulator one(61, sym ? 61 : 19, sym), chunked(61, sym ? 61 : 19, sym);
-    one.update(x.view, sym ? nullptr : &y.view, 0, nullptr);
+    update(one, x.view, sym ? nullptr : &y.view, 0, nullptr);
     std::uniform_int_distribution<int64_t> size(0, 400);
     for (int64_t r = 0; r < 1500;) {
       const int64_t e = std::min<int64_t>(1500, r + size(rng));
       MatrixView xs = x.view.row_slice(r, e), ys = y.view.row_slice(r, e);
-      chunked.update(xs, sym ? nullptr : &ys, 0, nullptr);
+      update(chunked, xs, sym ? nullptr : &ys, 0, nullptr);
       r = e;
     }
     check(chunked.count() == 1500, "chunked count");
@@ -221,11 +224,11 @@ int main() {
     Data x = make(1200, 33, DType::F64, rng, 100.0), y = make(1200, 12, DType::F32, rng, -50.0);
     const int64_t q = sym ? 33 : 12;
     MomentAccumulator all(33, q, sym), a(33, q, sym), b(33, q, sym), empty(33, q, sym);
-    all.update(x.view, sym ? nullptr : &y.view, 0, nullptr);
+    update(all, x.view, sym ? nullptr : &y.view, 0, nullptr);
     MatrixView x1 = x.view.row_slice(0, 500), x2 = x.view.row_slice(500, 1200);
     MatrixView y1 = y.view.row_slice(0, 500), y2 = y.view.row_slice(500, 1200);
-    a.update(x1, sym ? nullptr : &y1, 0, nullptr);
-    b.update(x2, sym ? nullptr : &y2, 0, nullptr);
+    update(a, x1, sym ? nullptr : &y1, 0, nullptr);
+    update(b, x2, sym ? nullptr : &y2, 0, nullptr);
     a.merge(b);
     empty.merge(a);
     for (bool center : {false, true}) {
@@ -357,8 +360,8 @@ int main() {
     y.f[12 * 4 + 2] = std::numeric_limits<float>::infinity();
     MomentAccumulator acc(6, 6, true);
     MatrixView head = x.view.row_slice(0, 5), tail = x.view.row_slice(5, 20);
-    acc.update(head, nullptr, 0, nullptr);
-    expect_error([&] { acc.update(tail, nullptr, 0, nullptr); }, ErrorCode::NotFinite, "row 7, column 3",
+    update(acc, head, nullptr, 0, nullptr);
+    expect_error([&] { update(acc, tail, nullptr, 0, nullptr); }, ErrorCode::NotFinite, "row 7, column 3",
                  "NaN in a second update (global row)");
     check(acc.count() == 5, "accumulator unchanged after NotFinite");
     Data xg = make(20, 6, DType::F64, rng);
@@ -374,10 +377,10 @@ int main() {
     CancelFlag cancel{true};
     expect_error([&] { covariance(xg.view, false, 0, 0, &cancel, out.data()); }, ErrorCode::Aborted, "",
                  "cancel flag raises Aborted");
-    expect_error([&] { MomentAccumulator a(5, 5, true); a.update(xg.view, nullptr, 0, nullptr); },
+    expect_error([&] { MomentAccumulator a(5, 5, true); update(a, xg.view, nullptr, 0, nullptr); },
                  ErrorCode::ShapeMismatch, "", "wrong column count");
     MatrixView y10 = y.view.row_slice(0, 10);
-    expect_error([&] { MomentAccumulator a(6, 4, false); a.update(xg.view, &y10, 0, nullptr); },
+    expect_error([&] { MomentAccumulator a(6, 4, false); update(a, xg.view, &y10, 0, nullptr); },
                  ErrorCode::ShapeMismatch, "", "row mismatch between x and y");
     expect_error([&] { MomentAccumulator a(6, 5, false), b(6, 4, false); a.merge(b); },
                  ErrorCode::ShapeMismatch, "", "merge of different shapes");

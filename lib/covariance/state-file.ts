@@ -1,0 +1,189 @@
+/**
+ * The `.cov` accumulator state file: a saved {@link AccumulatorState}, to compute shards of the
+ * rows in separate processes and merge them later.
+ *
+ * Layout (version 1), all integers and floats little-endian:
+ *
+ * | offset | bytes | content |
+ * | --- | --- | --- |
+ * | 0 | 12 | magic, ASCII `COVLASSO-ACC` |
+ * | 12 | 4 | uint32 `H`: length of the JSON header |
+ * | 16 | H | UTF-8 JSON, padded with spaces and a final `\n` so the data starts at a multiple of 64 |
+ * | 16 + H | 8·(2·colsX + 2·colsY + colsX·colsY) | float64: shiftX, shiftY, sumX, sumY, moment (row-major) |
+ *
+ * The header is `{"format":"covlasso-accumulator","version":1,"colsX":…,"colsY":…,"symmetric":…,
+ * "count":…,"dtype":"<f8","arrays":["shiftX","shiftY","sumX","sumY","moment"],"crc32":"…"}`, where
+ * `crc32` (8 hex digits) is the CRC-32 (zlib's) of the data bytes. The file ends right after the
+ * data. In a symmetric (covariance) state only the upper triangle of `moment` is meaningful; it
+ * is written with the strict lower triangle zeroed, so equal states give identical files.
+ * @module
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as zlib from 'node:zlib';
+import { AccumulatorStateError } from '../runtime/errors';
+import type { NativeAccumulatorState } from '../runtime/native-types';
+
+/**
+ * The raw, mergeable state of a {@link CovarianceAccumulator}: sums relative to per-column shifts
+ * (the first row seen). `M = Σ (x − shiftX)(y − shiftY)ᵀ`, `sumX = Σ (x − shiftX)`, and so on.
+ */
+export interface AccumulatorState extends NativeAccumulatorState {
+  /** Columns of X. */
+  colsX: number;
+  /** Columns of Y (equal to `colsX` for a covariance). */
+  colsY: number;
+  /** true for a covariance accumulator (Y is X), false for cross moments. */
+  symmetric: boolean;
+}
+
+const MAGIC = 'COVLASSO-ACC';
+const PREFIX = 16;
+const ALIGN = 64;
+const VERSION = 1;
+const ARRAYS = ['shiftX', 'shiftY', 'sumX', 'sumY', 'moment'] as const;
+const LITTLE = os.endianness() === 'LE';
+
+let crcTable: Uint32Array | undefined;
+function crc32(bytes: Uint8Array): number {
+  const native = (zlib as unknown as { crc32?: (d: Uint8Array) => number }).crc32;
+  if (typeof native === 'function') return native(bytes) >>> 0;
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function lengths(colsX: number, colsY: number): number[] {
+  return [colsX, colsY, colsX, colsY, colsX * colsY];
+}
+
+/** Encodes a state as the bytes of a `.cov` file (see the module comment for the layout). */
+export function encodeAccumulatorState(state: AccumulatorState): Uint8Array {
+  const sizes = lengths(state.colsX, state.colsY);
+  const dataBytes = 8 * sizes.reduce((a, b) => a + b, 0);
+  const data = new Uint8Array(dataBytes);
+  const view = new DataView(data.buffer);
+  let offset = 0;
+  ARRAYS.forEach((name, k) => {
+    const a = state[name];
+    if (a.length !== sizes[k]) throw new AccumulatorStateError(`state.${name} has ${a.length} values, expected ${sizes[k]}`);
+    if (LITTLE) data.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), offset);
+    else for (let i = 0; i < a.length; i++) view.setFloat64(offset + 8 * i, a[i], true);
+    offset += a.byteLength;
+  });
+  const header = {
+    format: 'covlasso-accumulator',
+    version: VERSION,
+    colsX: state.colsX,
+    colsY: state.colsY,
+    symmetric: state.symmetric,
+    count: state.count,
+    dtype: '<f8',
+    arrays: ARRAYS,
+    crc32: crc32(data).toString(16).padStart(8, '0'),
+  };
+  const json = JSON.stringify(header);
+  const total = Math.ceil((PREFIX + Buffer.byteLength(json) + 1) / ALIGN) * ALIGN;
+  const headerLength = total - PREFIX;
+  const out = new Uint8Array(total + dataBytes);
+  out.set(Buffer.from(MAGIC, 'ascii'), 0);
+  new DataView(out.buffer).setUint32(12, headerLength, true);
+  const text = json + ' '.repeat(headerLength - Buffer.byteLength(json) - 1) + '\n';
+  out.set(Buffer.from(text, 'utf8'), PREFIX);
+  out.set(data, total);
+  return out;
+}
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/**
+ * Decodes the bytes of a `.cov` file. Checks magic, version, header fields, the exact length
+ * and the checksum; values are validated again when the state is loaded into an accumulator.
+ * @param what - names the source in error messages (e.g. the path)
+ * @throws AccumulatorStateError (`ERR_COVLASSO_STATE_FORMAT`) for anything malformed
+ */
+export function decodeAccumulatorState(bytes: Uint8Array, what = 'accumulator state'): AccumulatorState {
+  const fail = (why: string): never => {
+    throw new AccumulatorStateError(`${what}: ${why}`);
+  };
+  if (bytes.length < PREFIX || Buffer.from(bytes.buffer, bytes.byteOffset, MAGIC.length).toString('latin1') !== MAGIC) {
+    if (bytes.length < PREFIX && MAGIC.startsWith(Buffer.from(bytes).toString('latin1'))) fail('truncated file (no header)');
+    fail(`not a covlasso accumulator state file (the magic "${MAGIC}" is missing)`);
+  }
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(12, true);
+  if (PREFIX + headerLength > bytes.length) fail(`truncated file: the header needs ${PREFIX + headerLength} bytes, the file has ${bytes.length}`);
+  let h: Record<string, unknown>;
+  try {
+    h = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + PREFIX, headerLength).toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return fail('corrupted header (not valid JSON)');
+  }
+  if (h === null || typeof h !== 'object' || h.format !== 'covlasso-accumulator') fail('corrupted header (format is not "covlasso-accumulator")');
+  if (h.version !== VERSION) fail(`unsupported state version ${JSON.stringify(h.version)} (this covlasso reads version ${VERSION})`);
+  const { colsX, colsY, symmetric, count, dtype, crc32: crc } = h;
+  if (!isCount(colsX) || colsX < 1 || !isCount(colsY) || colsY < 1) fail('corrupted header (colsX/colsY must be positive integers)');
+  if (typeof symmetric !== 'boolean') fail('corrupted header (symmetric must be a boolean)');
+  if (symmetric && colsX !== colsY) fail(`inconsistent header: a symmetric state needs colsX == colsY (got ${colsX} and ${colsY})`);
+  if (!isCount(count)) fail('corrupted header (count must be a non-negative integer)');
+  if (dtype !== '<f8') fail(`unsupported dtype ${JSON.stringify(dtype)} (expected "<f8")`);
+  if (JSON.stringify(h.arrays) !== JSON.stringify(ARRAYS)) fail(`unsupported array list ${JSON.stringify(h.arrays)}`);
+  if (typeof crc !== 'string' || !/^[0-9a-f]{8}$/.test(crc)) fail('corrupted header (crc32 must be 8 hex digits)');
+  const sizes = lengths(colsX as number, colsY as number);
+  const expected = 8 * sizes.reduce((a, b) => a + b, 0);
+  const start = PREFIX + headerLength;
+  const available = bytes.length - start;
+  if (available < expected) fail(`truncated file: ${colsX}x${colsY} needs ${expected} data bytes, ${available} present`);
+  if (available > expected) fail(`${available - expected} unexpected bytes after the data`);
+  // A fresh, aligned copy (Buffer#slice would be a view, hence Uint8Array's slice).
+  const data = Uint8Array.prototype.slice.call(bytes, start, start + expected);
+  if (crc32(data).toString(16).padStart(8, '0') !== crc) fail('corrupted data (checksum mismatch)');
+  const view = new DataView(data.buffer);
+  const arrays: Float64Array[] = [];
+  let offset = 0;
+  for (const n of sizes) {
+    let a: Float64Array;
+    if (LITTLE) a = new Float64Array(data.buffer, offset, n);
+    else {
+      a = new Float64Array(n);
+      for (let i = 0; i < n; i++) a[i] = view.getFloat64(offset + 8 * i, true);
+    }
+    arrays.push(a);
+    offset += 8 * n;
+  }
+  const [shiftX, shiftY, sumX, sumY, moment] = arrays;
+  return { colsX: colsX as number, colsY: colsY as number, symmetric: symmetric as boolean, count: count as number, shiftX, shiftY, sumX, sumY, moment };
+}
+
+/** Writes a state file atomically (a temporary file renamed over `path`). */
+export async function writeAccumulatorState(path: string, state: AccumulatorState): Promise<void> {
+  const bytes = encodeAccumulatorState(state);
+  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  try {
+    await fs.promises.writeFile(tmp, bytes);
+    await fs.promises.rename(tmp, path);
+  } catch (error) {
+    await fs.promises.rm(tmp, { force: true });
+    throw error;
+  }
+}
+
+/** Synchronous twin of {@link writeAccumulatorState}. */
+export function writeAccumulatorStateSync(path: string, state: AccumulatorState): void {
+  const bytes = encodeAccumulatorState(state);
+  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  try {
+    fs.writeFileSync(tmp, bytes);
+    fs.renameSync(tmp, path);
+  } catch (error) {
+    fs.rmSync(tmp, { force: true });
+    throw error;
+  }
+}

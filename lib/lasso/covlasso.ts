@@ -1,0 +1,126 @@
+/**
+ * The Covariance Lasso: for each target category t, minimise over β (β_t = 0)
+ *
+ *     P_t(β) = ½ (S_tt − 2 βᵀ S_{:,t} + βᵀ S β) + λ ‖β‖₁
+ *
+ * With S = FᵀF/N this is scikit-learn's `Lasso(alpha=λ, fit_intercept=False)` on
+ * y = F[:, t], X = F[:, others]. The paper's λ is twice ours (it omits the ½).
+ * Every target runs to a certified duality gap ≤ tol · S_tt.
+ * @module
+ */
+import { CovlassoRangeError } from '../runtime/errors';
+import { diagonal, Matrix, MatrixLike } from '../runtime/matrix';
+import { asCovariance, checkSolverOptions, checkTargets, pathLambdas, singleLambda } from './options';
+import { PreparedSolve, prepareSolve, runSolve, runSolveSync } from './solve';
+import type {
+  CovLassoOptions,
+  CovLassoPathOptions,
+  CovLassoPathResult,
+  CovLassoResult,
+  GeneralProblem,
+  SparseColumns,
+} from './types';
+
+export type * from './types';
+export { asCovariance, checkTargets } from './options';
+
+/** The intra-model problem: G = S, s_t = S_{:,t}, d_t = S_tt, coordinate t excluded. */
+function intraProblem(S: Matrix): GeneralProblem {
+  return { gram: S.data as Float64Array, p: S.rows, m: S.rows, variance: diagonal(S), excludeSelf: true };
+}
+
+function asSingle(result: CovLassoPathResult): CovLassoResult {
+  const { nLambda: _n, ratios: _r, pathLength: _l, ...single } = result;
+  return single;
+}
+
+function prepareSingle(S: MatrixLike, options: CovLassoOptions): PreparedSolve {
+  const cov = asCovariance(S);
+  const targets = checkTargets(options.targets, cov.rows);
+  return prepareSolve(intraProblem(cov), targets, singleLambda(options), checkSolverOptions(options, cov.rows, targets.length));
+}
+
+function preparePath(S: MatrixLike, options: CovLassoPathOptions): PreparedSolve {
+  const cov = asCovariance(S);
+  const targets = checkTargets(options.targets, cov.rows);
+  return prepareSolve(intraProblem(cov), targets, pathLambdas(options), checkSolverOptions(options, cov.rows, targets.length));
+}
+
+/**
+ * Solves the CovLasso of every target at one λ, in parallel on covlasso's thread pool.
+ * @param S - the C×C covariance (e.g. from {@link covariance}); float64 (float32 is widened)
+ * @throws NotSymmetricError, NotFiniteError, CovlassoRangeError (`ERR_COVLASSO_NEGATIVE_LAMBDA`,
+ *   `ERR_COVLASSO_TARGET_OUT_OF_RANGE`, `ERR_COVLASSO_SHAPE_MISMATCH`, ...), CovlassoAbortError
+ * @example
+ * const S = await covariance(logits);
+ * const r = await covLasso(S, { lambdaRatio: 0.1 });
+ * // sources of target r.targets[k]: r.coef.indices[r.coef.indptr[k] .. r.coef.indptr[k+1]]
+ */
+export async function covLasso(S: MatrixLike, options: CovLassoOptions = {}): Promise<CovLassoResult> {
+  return asSingle(await runSolve(prepareSingle(S, options), options));
+}
+
+/** Synchronous twin of {@link covLasso}. */
+export function covLassoSync(S: MatrixLike, options: Omit<CovLassoOptions, 'signal' | 'onProgress'> = {}): CovLassoResult {
+  return asSingle(runSolveSync(prepareSingle(S, options)));
+}
+
+/**
+ * Solves every target along a decreasing λ path (default: 100 values from λ_max to
+ * 1e-3·λ_max, log-spaced), each λ warm-started from the previous one.
+ */
+export async function covLassoPath(S: MatrixLike, options: CovLassoPathOptions = {}): Promise<CovLassoPathResult> {
+  return runSolve(preparePath(S, options), options);
+}
+
+/** Synchronous twin of {@link covLassoPath}. */
+export function covLassoPathSync(S: MatrixLike, options: Omit<CovLassoPathOptions, 'signal' | 'onProgress'> = {}): CovLassoPathResult {
+  return runSolveSync(preparePath(S, options));
+}
+
+/** The results at one λ index of a path, as a {@link CovLassoResult} (copies). */
+export function pathStep(path: CovLassoPathResult, lambdaIndex: number): CovLassoResult {
+  const K = path.nLambda;
+  if (!Number.isInteger(lambdaIndex) || lambdaIndex < 0 || lambdaIndex >= K) {
+    throw new CovlassoRangeError('ERR_COVLASSO_INVALID_ARGUMENT', `lambda index ${lambdaIndex} is outside 0..${K - 1}`);
+  }
+  const T = path.targets.length;
+  const pick = <A extends Float64Array | Int32Array | Uint8Array>(a: A): A => {
+    const out = new (a.constructor as new (n: number) => A)(T);
+    for (let k = 0; k < T; k++) out[k] = a[k * K + lambdaIndex];
+    return out;
+  };
+  const indptr = new Int32Array(T + 1);
+  for (let k = 0; k < T; k++) {
+    const col = k * K + lambdaIndex;
+    indptr[k + 1] = indptr[k] + path.coef.indptr[col + 1] - path.coef.indptr[col];
+  }
+  const indices = new Int32Array(indptr[T]);
+  const values = new Float64Array(indptr[T]);
+  for (let k = 0; k < T; k++) {
+    const col = k * K + lambdaIndex;
+    const from = path.coef.indptr[col];
+    const len = path.coef.indptr[col + 1] - from;
+    indices.set(path.coef.indices.subarray(from, from + len), indptr[k]);
+    values.set(path.coef.values.subarray(from, from + len), indptr[k]);
+  }
+  return {
+    targets: path.targets,
+    lambda: pick(path.lambda),
+    lambdaMax: pick(path.lambdaMax),
+    objective: pick(path.objective),
+    gap: pick(path.gap),
+    residualVariance: pick(path.residualVariance),
+    relativeError: pick(path.relativeError),
+    iterations: pick(path.iterations),
+    converged: pick(path.converged),
+    coef: { rows: path.coef.rows, cols: T, indptr, indices, values },
+  };
+}
+
+/** Target k's coefficients as `{ sources, coef }` arrays (views into the result). */
+export function targetCoefficients(coef: SparseColumns, column: number): { sources: Int32Array; coef: Float64Array } {
+  const from = coef.indptr[column];
+  const to = coef.indptr[column + 1];
+  return { sources: coef.indices.subarray(from, to), coef: coef.values.subarray(from, to) };
+}

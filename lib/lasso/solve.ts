@@ -1,0 +1,81 @@
+/**
+ * The base of every CovLasso solve: a general problem (Gram G, cross moments s_t, variances d_t)
+ * and a batch of targets over a λ sequence, turned into the native call, run on the chosen
+ * backend, and read back as a path result. {@link covLasso} (the intra-model case) and
+ * {@link solveGeneral} are thin layers over it.
+ * @module
+ */
+import { loadNative } from '../runtime/native';
+import type { LassoCallArgs, LassoOutputs, NativeCsc } from '../runtime/native-types';
+import { runAsync, RunOptions, runSync } from '../runtime/run';
+import type { CovLassoPathResult, GeneralProblem, SolverSettings } from './types';
+
+/** A batch solve ready to run: the native arguments and how to read its result (internal). */
+export interface PreparedSolve {
+  args: LassoCallArgs;
+  finish: (csc: NativeCsc) => CovLassoPathResult;
+}
+
+/** Builds the native arguments and output arrays of a batch solve (internal). */
+export function prepareSolve(problem: GeneralProblem, targets: Int32Array, lambdas: { values: Float64Array; relative: boolean }, settings: SolverSettings): PreparedSolve {
+  const n = targets.length * lambdas.values.length;
+  const out: LassoOutputs = {
+    lambda: new Float64Array(n),
+    lambdaMax: new Float64Array(n),
+    objective: new Float64Array(n),
+    gap: new Float64Array(n),
+    residualVariance: new Float64Array(n),
+    iterations: new Int32Array(n),
+    converged: new Uint8Array(n),
+    pathLength: new Int32Array(targets.length),
+  };
+  const args: LassoCallArgs = {
+    gram: problem.gram,
+    p: problem.p,
+    cross: problem.cross,
+    m: problem.m,
+    variance: problem.variance,
+    excludeSelf: problem.excludeSelf,
+    penaltyFactor: settings.penaltyFactor,
+    targets,
+    lambdas: lambdas.values,
+    relative: lambdas.relative,
+    tol: settings.tol,
+    maxIter: settings.maxIter,
+    l1Ratio: settings.l1Ratio,
+    positive: settings.positive,
+    stopRelativeError: settings.stopRelativeError,
+    warmStart: settings.warmStart && { indptr: settings.warmStart.indptr, indices: settings.warmStart.indices, values: settings.warmStart.values },
+    threads: settings.threads,
+    backend: settings.backend,
+    out,
+  };
+  const finish = (csc: NativeCsc): CovLassoPathResult => {
+    const relativeError = new Float64Array(n);
+    const nLambda = lambdas.values.length;
+    for (let k = 0; k < n; k++) {
+      const d = problem.variance[targets[Math.floor(k / nLambda)]];
+      relativeError[k] = d > 0 ? out.residualVariance[k] / d : 0;
+    }
+    return {
+      targets,
+      ...out,
+      relativeError,
+      coef: { rows: problem.p, cols: n, ...csc },
+      nLambda,
+      ratios: lambdas.relative ? lambdas.values : null,
+    };
+  };
+  return { args, finish };
+}
+
+/** Runs a prepared batch solve on covlasso's pool, with `signal` and `onProgress` (internal). */
+export async function runSolve(prepared: PreparedSolve, options: RunOptions): Promise<CovLassoPathResult> {
+  return prepared.finish(await runAsync((a, c) => loadNative().covLasso(a, c), prepared.args, options));
+}
+
+/** Runs a prepared batch solve on the calling thread (internal). */
+export function runSolveSync(prepared: PreparedSolve): CovLassoPathResult {
+  return prepared.finish(runSync(() => loadNative().covLassoSync(prepared.args)));
+}
+

@@ -1,0 +1,7 @@
+/**
+ * `.npy` files: reading (zero-copy into typed arrays), writing, and the header and its Python
+ * literal parser.
+ * @module
+ */
+export { readNpy, readNpySync, readNpyHeader, writeNpy, writeNpySync, parseNpy, encodeNpy } from './io';
+export type { NpyArray, NpyDtype, NpyHeader } from './io';

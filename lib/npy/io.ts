@@ -1,0 +1,298 @@
+/**
+ * Reading and writing NumPy `.npy` files (the format `numpy.save` / `numpy.load` use).
+ *
+ * Supported element types: little-endian `float32` (`<f4`), `float64` (`<f8`), `int32` (`<i4`)
+ * and `int64` (`<i8`), in C (row-major) order, any number of dimensions (including 0-d and
+ * arrays with an empty dimension). Format versions 1.0, 2.0 and 3.0 are read; files are written
+ * as version 1.0, or 2.0 when the header does not fit version 1.0's 16-bit length field.
+ *
+ * Everything malformed or unsupported raises {@link NpyFormatError}
+ * (`code === 'ERR_COVLASSO_NPY_FORMAT'`); file-system errors (e.g. `ENOENT`) are Node's own.
+ *
+ * @module
+ */
+
+import * as fs from 'node:fs';
+
+import { CovlassoRangeError, CovlassoTypeError } from '../runtime/errors';
+import {
+  checkDataLength,
+  encodeHeader,
+  HOST_LITTLE_ENDIAN,
+  ITEM_SIZE,
+  NpyDtype,
+  NpyHeader,
+  parseHeader,
+  parsePreamble,
+  PREAMBLE_MAX,
+} from './header';
+import { isTypedArray } from '../runtime/typed';
+
+export type { NpyDtype, NpyHeader } from './header';
+
+/** Typed-array storage for each {@link NpyDtype}. */
+export type NpyData = Float32Array | Float64Array | Int32Array | BigInt64Array;
+
+/** An n-dimensional array read from (or to be written to) a `.npy` file, row-major. */
+export interface NpyArray {
+  /** Element type. */
+  dtype: NpyDtype;
+  /** Dimensions; `[]` for a 0-d (scalar) array. The product is `data.length`. */
+  shape: number[];
+  /** Elements in C (row-major) order. */
+  data: NpyData;
+}
+
+/** What {@link encodeNpy} and {@link writeNpy} accept: `dtype` defaults to the typed array's. */
+export interface NpyArrayInput {
+  /** Element type; when given it must match the typed array type of `data`. */
+  dtype?: NpyDtype;
+  /** Dimensions; their product must equal `data.length`. */
+  shape: readonly number[];
+  /** Elements in C (row-major) order. */
+  data: NpyData;
+}
+
+function swapBytes(bytes: Uint8Array, itemSize: number): void {
+  for (let i = 0; i < bytes.length; i += itemSize) {
+    for (let a = i, b = i + itemSize - 1; a < b; a++, b--) {
+      const t = bytes[a];
+      bytes[a] = bytes[b];
+      bytes[b] = t;
+    }
+  }
+}
+
+function typedView(dtype: NpyDtype, buffer: ArrayBufferLike, byteOffset: number, length: number): NpyData {
+  switch (dtype) {
+    case 'float32':
+      return new Float32Array(buffer, byteOffset, length);
+    case 'float64':
+      return new Float64Array(buffer, byteOffset, length);
+    case 'int32':
+      return new Int32Array(buffer, byteOffset, length);
+    case 'int64':
+      return new BigInt64Array(buffer, byteOffset, length);
+  }
+}
+
+/**
+ * Decodes a complete `.npy` file held in memory.
+ *
+ * The returned `data` is a view on `buf`'s memory (no copy) whenever the data is aligned to the
+ * element size, which it is for files numpy writes (headers padded to 64 bytes) read into their
+ * own buffer; otherwise the data is copied.
+ *
+ * Fortran-ordered files are accepted only when their layout equals C order (at most one
+ * dimension larger than 1, e.g. any 0-d or 1-d array).
+ *
+ * @param buf The whole file's bytes (a `Buffer` works).
+ * @returns dtype, shape and the elements in C order.
+ * @throws {NpyFormatError} bad magic, unsupported version, malformed header, big-endian or
+ *   unsupported dtype, Fortran order, or a data size that does not match the shape.
+ * @throws {CovlassoTypeError} `buf` is not a Uint8Array.
+ */
+export function parseNpy(buf: Uint8Array): NpyArray {
+  if (!(buf instanceof Uint8Array)) {
+    throw new CovlassoTypeError('ERR_COVLASSO_INVALID_ARGUMENT', 'parseNpy() expects a Uint8Array or Buffer');
+  }
+  const h = parseHeader(buf, parsePreamble(buf));
+  checkDataLength(h, buf.length - h.dataOffset);
+  const itemSize = ITEM_SIZE[h.dtype];
+  const start = buf.byteOffset + h.dataOffset;
+  if (HOST_LITTLE_ENDIAN && start % itemSize === 0) {
+    return { dtype: h.dtype, shape: h.shape, data: typedView(h.dtype, buf.buffer, start, h.count) };
+  }
+  const copy = buf.slice(h.dataOffset, h.dataOffset + h.byteLength); // fresh, aligned ArrayBuffer
+  if (!HOST_LITTLE_ENDIAN) swapBytes(copy, itemSize);
+  return { dtype: h.dtype, shape: h.shape, data: typedView(h.dtype, copy.buffer, 0, h.count) };
+}
+
+/**
+ * Reads a `.npy` file.
+ *
+ * @param path File path.
+ * @returns dtype, shape and the elements in C order (a zero-copy view on the file's bytes).
+ * @throws {NpyFormatError} see {@link parseNpy}. A missing file rejects with Node's own `ENOENT` error.
+ */
+export async function readNpy(path: string): Promise<NpyArray> {
+  return parseNpy(await fs.promises.readFile(path));
+}
+
+/**
+ * Synchronous twin of {@link readNpy}.
+ *
+ * @param path File path.
+ * @returns dtype, shape and the elements in C order.
+ * @throws {NpyFormatError} see {@link parseNpy}. A missing file throws Node's own `ENOENT` error.
+ */
+export function readNpySync(path: string): NpyArray {
+  return parseNpy(fs.readFileSync(path));
+}
+
+async function readFully(fh: fs.promises.FileHandle, length: number, position: number): Promise<Uint8Array> {
+  const out = new Uint8Array(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await fh.read(out, done, length - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return out.subarray(0, done);
+}
+
+/**
+ * Reads only the header of a `.npy` file (a few hundred bytes, whatever the file's size), for
+ * streaming the data later from `dataOffset`. Also checks that the file's size matches the shape.
+ *
+ * @param path File path.
+ * @returns dtype, shape, the byte offset of the data, and `fortranOrder: false`.
+ * @throws {NpyFormatError} see {@link parseNpy}. A missing file rejects with Node's own `ENOENT` error.
+ */
+export async function readNpyHeader(path: string): Promise<NpyHeader> {
+  const fh = await fs.promises.open(path, 'r');
+  try {
+    const start = await readFully(fh, PREAMBLE_MAX, 0);
+    const pre = parsePreamble(start);
+    const headerBytes = await readFully(fh, pre.headerStart + pre.headerLength, 0);
+    const h = parseHeader(headerBytes, pre);
+    const { size } = await fh.stat();
+    checkDataLength(h, size - h.dataOffset);
+    return { dtype: h.dtype, shape: h.shape, dataOffset: h.dataOffset, fortranOrder: false };
+  } finally {
+    await fh.close();
+  }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Writing                                                                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+function dtypeOfData(data: unknown): NpyDtype | undefined {
+  if (isTypedArray(data, 'Float32Array')) return 'float32';
+  if (isTypedArray(data, 'Float64Array')) return 'float64';
+  if (isTypedArray(data, 'Int32Array')) return 'int32';
+  if (isTypedArray(data, 'BigInt64Array')) return 'int64';
+  return undefined;
+}
+
+/** Validates an array to write; returns its dtype and the header bytes. */
+function prepare(arr: NpyArrayInput): { header: Uint8Array; dtype: NpyDtype } {
+  if (arr === null || typeof arr !== 'object') {
+    throw new CovlassoTypeError('ERR_COVLASSO_INVALID_ARGUMENT', 'Expected an object { shape, data, dtype? }');
+  }
+  const actual = dtypeOfData(arr.data);
+  if (!actual) {
+    throw new CovlassoTypeError(
+      'ERR_COVLASSO_INVALID_DTYPE',
+      'data must be a Float32Array, Float64Array, Int32Array or BigInt64Array',
+    );
+  }
+  if (arr.dtype !== undefined && arr.dtype !== actual) {
+    throw new CovlassoTypeError(
+      'ERR_COVLASSO_INVALID_DTYPE',
+      `dtype ${JSON.stringify(arr.dtype)} does not match data (a ${arr.data.constructor.name}, i.e. ${actual})`,
+    );
+  }
+  if (!Array.isArray(arr.shape)) {
+    throw new CovlassoTypeError('ERR_COVLASSO_INVALID_ARGUMENT', 'shape must be an array of non-negative integers');
+  }
+  let count = 1;
+  for (const d of arr.shape) {
+    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
+      throw new CovlassoRangeError(
+        'ERR_COVLASSO_INVALID_ARGUMENT',
+        `shape must contain non-negative integers (got [${arr.shape.join(', ')}])`,
+      );
+    }
+    count *= d;
+  }
+  if (count !== arr.data.length) {
+    throw new CovlassoRangeError(
+      'ERR_COVLASSO_SHAPE_MISMATCH',
+      `shape [${arr.shape.join(', ')}] implies ${count} elements but data has ${arr.data.length}`,
+    );
+  }
+  return { header: encodeHeader(actual, arr.shape), dtype: actual };
+}
+
+/** Little-endian bytes of `data` (a view when the host is little-endian, else a swapped copy). */
+function dataBytes(data: NpyData, dtype: NpyDtype): Uint8Array {
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (HOST_LITTLE_ENDIAN) return bytes;
+  const copy = bytes.slice();
+  swapBytes(copy, ITEM_SIZE[dtype]);
+  return copy;
+}
+
+/**
+ * Encodes an array as a complete `.npy` file (format 1.0, or 2.0 when the header needs it),
+ * byte-for-byte what `numpy.save` reads back as the same dtype and shape.
+ *
+ * @param arr `{ shape, data, dtype? }`; `dtype` defaults to the typed array's type.
+ * @returns The file's bytes (header padded so the data starts at a multiple of 64 bytes).
+ * @throws {CovlassoRangeError} `ERR_COVLASSO_SHAPE_MISMATCH` when the product of `shape` is not
+ *   `data.length`; `ERR_COVLASSO_INVALID_ARGUMENT` for a negative or non-integer dimension.
+ * @throws {CovlassoTypeError} `ERR_COVLASSO_INVALID_DTYPE` when `data` is not a supported typed
+ *   array or does not match `dtype`.
+ */
+export function encodeNpy(arr: NpyArrayInput): Uint8Array {
+  const { header, dtype } = prepare(arr);
+  const body = dataBytes(arr.data, dtype);
+  const out = new Uint8Array(header.length + body.length);
+  out.set(header, 0);
+  out.set(body, header.length);
+  return out;
+}
+
+/**
+ * Writes an array to a `.npy` file (replacing any existing file), without copying the data.
+ *
+ * @param path File path.
+ * @param arr `{ shape, data, dtype? }`; see {@link encodeNpy}.
+ * @throws {CovlassoRangeError} / {CovlassoTypeError} see {@link encodeNpy}; file-system errors are Node's.
+ */
+export async function writeNpy(path: string, arr: NpyArrayInput): Promise<void> {
+  const { header, dtype } = prepare(arr);
+  const body = dataBytes(arr.data, dtype);
+  const fh = await fs.promises.open(path, 'w');
+  try {
+    let position = 0;
+    for (const chunk of [header, body]) {
+      let done = 0;
+      while (done < chunk.length) {
+        const { bytesWritten } = await fh.write(chunk, done, chunk.length - done, position);
+        done += bytesWritten;
+        position += bytesWritten;
+      }
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Synchronous twin of {@link writeNpy}.
+ *
+ * @param path File path.
+ * @param arr `{ shape, data, dtype? }`; see {@link encodeNpy}.
+ * @throws {CovlassoRangeError} / {CovlassoTypeError} see {@link encodeNpy}; file-system errors are Node's.
+ */
+export function writeNpySync(path: string, arr: NpyArrayInput): void {
+  const { header, dtype } = prepare(arr);
+  const body = dataBytes(arr.data, dtype);
+  const fd = fs.openSync(path, 'w');
+  try {
+    let position = 0;
+    for (const chunk of [header, body]) {
+      let done = 0;
+      while (done < chunk.length) {
+        const written = fs.writeSync(fd, chunk, done, chunk.length - done, position);
+        done += written;
+        position += written;
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Typed errors. Every error covlasso raises on bad input or a failed call carries a stable
+ * `code` (`ERR_COVLASSO_*`) that programs can switch on; messages are for people and may change.
+ * @module
+ */
+
+/**
+ * Every stable error code covlasso uses: the same list, in the same order, as the core's
+ * `native/core/error_codes.def` (a test checks that they agree).
+ */
+export const ERROR_CODES = [
+  'ERR_COVLASSO_INVALID_ARGUMENT',
+  'ERR_COVLASSO_INVALID_DTYPE',
+  'ERR_COVLASSO_SHAPE_MISMATCH',
+  'ERR_COVLASSO_NOT_FINITE',
+  'ERR_COVLASSO_NOT_SYMMETRIC',
+  'ERR_COVLASSO_NEGATIVE_LAMBDA',
+  'ERR_COVLASSO_TARGET_OUT_OF_RANGE',
+  'ERR_COVLASSO_NPY_FORMAT',
+  'ERR_COVLASSO_STATE_FORMAT',
+  'ERR_COVLASSO_ABORTED',
+  'ERR_COVLASSO_OUT_OF_MEMORY',
+  'ERR_COVLASSO_BACKEND_UNAVAILABLE',
+  'ERR_COVLASSO_NATIVE_UNAVAILABLE',
+  'ERR_COVLASSO_INTERNAL',
+] as const;
+
+/** Every stable error code covlasso uses (see {@link ERROR_CODES}). */
+export type CovlassoErrorCode = (typeof ERROR_CODES)[number];
+
+/** Base class of every error covlasso raises itself (other than plain `TypeError`/`RangeError`). */
+export class CovlassoError extends Error {
+  /** Stable, machine-readable code. */
+  readonly code: CovlassoErrorCode;
+  constructor(code: CovlassoErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CovlassoError';
+    this.code = code;
+  }
+}
+
+/** An argument has the wrong type or dtype (e.g. an Int32Array where a Float64Array is needed). */
+export class CovlassoTypeError extends CovlassoError {
+  constructor(code: CovlassoErrorCode, message: string) {
+    super(code, message);
+    this.name = 'CovlassoTypeError';
+  }
+}
+
+/** An argument's value is out of its domain (negative λ, target out of range, wrong shape). */
+export class CovlassoRangeError extends CovlassoError {
+  constructor(code: CovlassoErrorCode, message: string) {
+    super(code, message);
+    this.name = 'CovlassoRangeError';
+  }
+}
+
+/** Input data contains NaN or ±Infinity. */
+export class NotFiniteError extends CovlassoError {
+  constructor(message: string) {
+    super('ERR_COVLASSO_NOT_FINITE', message);
+    this.name = 'NotFiniteError';
+  }
+}
+
+/** A covariance that must be square and symmetric is not. */
+export class NotSymmetricError extends CovlassoError {
+  constructor(message: string) {
+    super('ERR_COVLASSO_NOT_SYMMETRIC', message);
+    this.name = 'NotSymmetricError';
+  }
+}
+
+/** A `.npy` file cannot be read or written (bad magic, unsupported dtype or order, truncated). */
+export class NpyFormatError extends CovlassoError {
+  constructor(message: string) {
+    super('ERR_COVLASSO_NPY_FORMAT', message);
+    this.name = 'NpyFormatError';
+  }
+}
+
+/** The call was aborted through its `AbortSignal`; `cause` holds the signal's reason. */
+export class CovlassoAbortError extends CovlassoError {
+  constructor(reason?: unknown) {
+    super('ERR_COVLASSO_ABORTED', 'The operation was aborted', { cause: reason });
+    this.name = 'AbortError';
+  }
+}
+
+/** The native addon could not be loaded (no prebuilt binary for this platform and no source build). */
+export class NativeUnavailableError extends CovlassoError {
+  constructor(message: string, cause?: unknown) {
+    super('ERR_COVLASSO_NATIVE_UNAVAILABLE', message, { cause });
+    this.name = 'NativeUnavailableError';
+  }
+}
+
+/**
+ * A saved accumulator state (`CovarianceAccumulator.load` / `fromState`) is not a covlasso state
+ * file, has an unsupported version, is truncated or corrupted (checksum), or is inconsistent
+ * (sizes, count, non-finite values). `code === 'ERR_COVLASSO_STATE_FORMAT'`.
+ */
+export class AccumulatorStateError extends CovlassoError {
+  constructor(message: string, cause?: unknown) {
+    super('ERR_COVLASSO_STATE_FORMAT', message, { cause });
+    this.name = 'AccumulatorStateError';
+  }
+}
+
+/**
+ * The backend asked for (`backend: 'cuda'`, or `COVLASSO_BACKEND`) cannot run here; the message
+ * says why in one line (built without CUDA, no driver, no device, out of device memory).
+ * `code === 'ERR_COVLASSO_BACKEND_UNAVAILABLE'`.
+ */
+export class BackendUnavailableError extends CovlassoError {
+  constructor(message: string) {
+    super('ERR_COVLASSO_BACKEND_UNAVAILABLE', message);
+    this.name = 'BackendUnavailableError';
+  }
+}

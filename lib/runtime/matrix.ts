@@ -1,0 +1,145 @@
+/**
+ * Dense row-major matrices over typed arrays, constructed without copying.
+ * @module
+ */
+import { CovlassoRangeError, CovlassoTypeError } from './errors';
+import { isTypedArray } from './typed';
+import type { NativeMatrix } from './native-types';
+
+/** Element type of a {@link Matrix}. */
+export type Dtype = 'float32' | 'float64';
+
+/** Storage of a {@link Matrix}: row-major, `rows * cols` elements. */
+export type MatrixData = Float32Array | Float64Array;
+
+/** Anything with the shape of a matrix: a {@link Matrix} or a plain `{ rows, cols, data }`. */
+export interface MatrixLike {
+  readonly rows: number;
+  readonly cols: number;
+  readonly data: MatrixData;
+}
+
+/**
+ * A dense row-major matrix. `data` is used as it is (zero-copy): element (r, c) is
+ * `data[r * cols + c]`. Rows are samples and columns categories for logits.
+ *
+ * @example
+ * const logits = new Matrix(2, 3, new Float32Array([1, 2, 3, 4, 5, 6]));
+ * logits.get(1, 2); // 6
+ */
+export class Matrix implements MatrixLike {
+  /** Number of rows. */
+  readonly rows: number;
+  /** Number of columns. */
+  readonly cols: number;
+  /** Row-major elements. */
+  readonly data: MatrixData;
+
+  /**
+   * @param rows - number of rows (non-negative integer)
+   * @param cols - number of columns (non-negative integer)
+   * @param data - row-major `Float32Array` or `Float64Array` of exactly `rows * cols` elements
+   * @throws CovlassoTypeError (`ERR_COVLASSO_INVALID_DTYPE`) for any other kind of array
+   * @throws CovlassoRangeError (`ERR_COVLASSO_SHAPE_MISMATCH`) when the sizes disagree
+   */
+  constructor(rows: number, cols: number, data: MatrixData) {
+    if (!Number.isSafeInteger(rows) || rows < 0 || !Number.isSafeInteger(cols) || cols < 0) {
+      throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `matrix shape must be non-negative integers, got ${rows}x${cols}`);
+    }
+    if (!isTypedArray(data, 'Float32Array') && !isTypedArray(data, 'Float64Array')) {
+      throw new CovlassoTypeError('ERR_COVLASSO_INVALID_DTYPE', `matrix data must be a Float32Array or Float64Array, got ${describe(data)}`);
+    }
+    if (data.length !== rows * cols) {
+      throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `matrix data has ${data.length} elements, ${rows}x${cols} needs ${rows * cols}`);
+    }
+    this.rows = rows;
+    this.cols = cols;
+    this.data = data;
+  }
+
+  /** `'float32'` or `'float64'`. */
+  get dtype(): Dtype {
+    return isTypedArray(this.data, 'Float32Array') ? 'float32' : 'float64';
+  }
+
+  /** `[rows, cols]`. */
+  get shape(): [number, number] {
+    return [this.rows, this.cols];
+  }
+
+  /** Element (r, c). */
+  get(r: number, c: number): number {
+    return this.data[r * this.cols + c];
+  }
+
+  /** Row r as a view (no copy). */
+  row(r: number): MatrixData {
+    return this.data.subarray(r * this.cols, (r + 1) * this.cols);
+  }
+
+  /** Rows [begin, end) as a matrix sharing this one's memory. */
+  sliceRows(begin: number, end: number): Matrix {
+    if (!Number.isInteger(begin) || !Number.isInteger(end) || begin < 0 || end > this.rows || begin > end) {
+      throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `row range ${begin}:${end} is outside 0:${this.rows}`);
+    }
+    return new Matrix(end - begin, this.cols, this.data.subarray(begin * this.cols, end * this.cols));
+  }
+
+  /** Builds a float64 matrix from nested arrays (copies). */
+  static fromRows(rows: ArrayLike<ArrayLike<number>>): Matrix {
+    const r = rows.length;
+    const c = r === 0 ? 0 : rows[0].length;
+    const data = new Float64Array(r * c);
+    for (let i = 0; i < r; i++) {
+      if (rows[i].length !== c) {
+        throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `row ${i} has ${rows[i].length} elements, expected ${c}`);
+      }
+      for (let j = 0; j < c; j++) data[i * c + j] = rows[i][j];
+    }
+    return new Matrix(r, c, data);
+  }
+
+  /** Nested arrays (copies), for printing and JSON. */
+  toRows(): number[][] {
+    const out: number[][] = [];
+    for (let i = 0; i < this.rows; i++) out.push(Array.from(this.row(i)));
+    return out;
+  }
+}
+
+/**
+ * Checks a user-supplied matrix and returns it as a {@link Matrix} (no copy).
+ * @param name - how the argument is called in error messages
+ */
+export function asMatrix(value: unknown, name: string): Matrix {
+  if (value instanceof Matrix) return value;
+  if (value !== null && typeof value === 'object' && 'rows' in value && 'cols' in value && 'data' in value) {
+    const m = value as MatrixLike;
+    try {
+      return new Matrix(m.rows, m.cols, m.data);
+    } catch (error) {
+      (error as Error).message = `${name}: ${(error as Error).message}`;
+      throw error;
+    }
+  }
+  throw new CovlassoTypeError('ERR_COVLASSO_INVALID_DTYPE', `${name} must be a Matrix or { rows, cols, data }, got ${describe(value)}`);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  return (value as object).constructor?.name ?? 'object';
+}
+
+/** The `{ rows, cols, data }` the addon reads (internal; see native-types.ts). */
+export function nativeMatrix(m: Matrix): NativeMatrix {
+  return { rows: m.rows, cols: m.cols, data: m.data };
+}
+
+/** The diagonal of a square matrix (float64 copy): the one place covlasso takes it. */
+export function diagonal(S: MatrixLike): Float64Array {
+  const n = Math.min(S.rows, S.cols);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = S.data[i * S.cols + i];
+  return out;
+}

@@ -1,0 +1,153 @@
+/**
+ * The JS ↔ C++ contract: one type per native call, exactly the keys the binding reads
+ * (native/binding/*.cpp check that every key named here is present, of this type, and that no
+ * other key is). Internal: users never see these.
+ * @module
+ */
+
+/** Which backend runs a job (see {@link BackendChoice} in run.ts). */
+export type NativeBackendName = 'cpu' | 'cuda' | 'auto';
+
+/** A row-major float32/float64 matrix as the binding reads it. */
+export interface NativeMatrix {
+  rows: number;
+  cols: number;
+  data: Float32Array | Float64Array;
+}
+
+/** What every job's arguments carry besides its own. */
+export interface NativeExecutionArgs {
+  /** Threads of covlasso's pool (0 = all hardware threads). */
+  threads: number;
+  backend: NativeBackendName;
+}
+
+/** `covariance` / `covarianceSync`: the covariance of x, or the cross moments of x and y, into out. */
+export interface CovarianceCallArgs extends NativeExecutionArgs {
+  x: NativeMatrix;
+  y?: NativeMatrix;
+  center: boolean;
+  ddof: number;
+  /** 'auto': float32 products when every input is float32; 'float64': always float64. */
+  products: 'auto' | 'float64';
+  /** x.cols × (y ?? x).cols, written in place. */
+  out: Float64Array;
+}
+
+/** `MomentAccumulator#update` / `updateSync`: add a chunk of rows. */
+export interface AccumulatorUpdateArgs extends NativeExecutionArgs {
+  x: NativeMatrix;
+  y?: NativeMatrix;
+  products: 'auto' | 'float64';
+}
+
+/** Per (target, λ) outputs of a batch solve, written in place; T·K values target-major. */
+export interface LassoOutputs {
+  lambda: Float64Array;
+  lambdaMax: Float64Array;
+  objective: Float64Array;
+  gap: Float64Array;
+  residualVariance: Float64Array;
+  iterations: Int32Array;
+  converged: Uint8Array;
+  /** T values: λ values solved per target. */
+  pathLength: Int32Array;
+}
+
+/** Compressed sparse columns as the addon takes and returns them. */
+export interface NativeCsc {
+  indptr: Int32Array;
+  indices: Int32Array;
+  values: Float64Array;
+}
+
+/** A CovLasso problem in general form, as the core takes it (DESIGN.md §2). */
+export interface NativeLassoProblem {
+  /** G, p×p row-major float64, symmetric positive semi-definite. */
+  gram: Float64Array;
+  /** Number of sources. */
+  p: number;
+  /** s, p×m row-major: column t holds target t's cross moments (absent: G itself, the intra-model case). */
+  cross?: Float64Array;
+  /** Number of targets' columns. */
+  m: number;
+  /** d, m values: each target's variance (second moment). */
+  variance: Float64Array;
+  /** Hold β_t = 0 (intra-model problems, where p = m). */
+  excludeSelf: boolean;
+}
+
+/** `covLasso` / `covLassoSync`: a batch of targets of a general CovLasso problem over a λ sequence. */
+export interface LassoCallArgs extends NativeExecutionArgs, NativeLassoProblem {
+  penaltyFactor?: Float64Array;
+  targets: Int32Array;
+  lambdas: Float64Array;
+  /** λ values are ratios of each target's λ_max. */
+  relative: boolean;
+  tol: number;
+  maxIter: number;
+  l1Ratio: number;
+  positive: boolean;
+  stopRelativeError: number;
+  warmStart?: NativeCsc;
+  out: LassoOutputs;
+}
+
+/** The raw state of a native accumulator (`state()`, and the 4th constructor argument). */
+export interface NativeAccumulatorState {
+  /** Rows accumulated. */
+  count: number;
+  /** Shifts subtracted from X's columns (length colsX; zeros while count is 0). */
+  shiftX: Float64Array;
+  /** Shifts subtracted from Y's columns (length colsY). */
+  shiftY: Float64Array;
+  /** Column sums of the shifted X (length colsX). */
+  sumX: Float64Array;
+  /** Column sums of the shifted Y (length colsY). */
+  sumY: Float64Array;
+  /** colsX × colsY shifted products, row-major (upper triangle only meaningful when symmetric). */
+  moment: Float64Array;
+}
+
+/** Control object passed next to the arguments of an async native job. */
+export interface NativeControl {
+  token?: NativeCancelToken;
+  onProgress?: (fraction: number) => void;
+}
+
+/** Native cancel flag. */
+export interface NativeCancelToken {
+  cancel(): void;
+}
+
+/** Streaming moment accumulator implemented in C++ (see CovarianceAccumulator). */
+export interface NativeMomentAccumulator {
+  update(args: AccumulatorUpdateArgs, control?: NativeControl): Promise<void>;
+  updateSync(args: AccumulatorUpdateArgs): void;
+  merge(other: NativeMomentAccumulator): void;
+  count(): number;
+  result(center: boolean, ddof: number, out: Float64Array): void;
+  state(): NativeAccumulatorState;
+}
+
+/** One backend as the addon reports it. */
+export interface NativeBackendStatus {
+  name: string;
+  compiled: boolean;
+  available: boolean;
+  detail: string;
+}
+
+/** The addon's exports. */
+export interface NativeAddon {
+  covLasso(args: LassoCallArgs, control?: NativeControl): Promise<NativeCsc>;
+  covLassoSync(args: LassoCallArgs): NativeCsc;
+  covariance(args: CovarianceCallArgs, control?: NativeControl): Promise<void>;
+  covarianceSync(args: CovarianceCallArgs): void;
+  MomentAccumulator: new (colsX: number, colsY: number, symmetric: boolean, state?: NativeAccumulatorState) => NativeMomentAccumulator;
+  CancelToken: new () => NativeCancelToken;
+  hardwareThreads: number;
+  /** native/core/error_codes.def, in order. */
+  errorCodes: string[];
+  backends(): NativeBackendStatus[];
+}

@@ -1,0 +1,100 @@
+#include "lasso_problem.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+namespace covlasso {
+
+namespace {
+
+void check_finite_rows(const DoubleMatrixView& m, const char* name, int threads) {
+  parallel_for(m.rows, threads, [&](int64_t r, int) {
+    const double* row = m.row(r);
+    for (int64_t c = 0; c < m.cols; ++c) {
+      if (!std::isfinite(row[c])) {
+        throw Error(ErrorCode::NotFinite, std::string(name) + " contains NaN or Inf at row " +
+                                              std::to_string(r) + ", column " + std::to_string(c));
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void validate_problem(const LassoProblem& problem, const ExecutionContext& ctx) {
+  const int threads = ctx.threads;
+  const DoubleMatrixView& g = problem.gram;
+  if (g.rows != g.cols || g.rows <= 0) {
+    throw Error(ErrorCode::ShapeMismatch, "the covariance must be square and non-empty, got " +
+                                              std::to_string(g.rows) + "x" + std::to_string(g.cols));
+  }
+  if (problem.cross.rows != g.rows) {
+    throw Error(ErrorCode::ShapeMismatch, "cross moments must have as many rows as the Gram");
+  }
+  if (problem.exclude_self && problem.cross.cols != g.rows) {
+    throw Error(ErrorCode::ShapeMismatch, "intra-model problems need a square cross matrix");
+  }
+  check_finite_rows(g, "the covariance", threads);
+  if (problem.cross.data != g.data) check_finite_rows(problem.cross, "the cross moments", threads);
+  double largest = 0;
+  for (int64_t i = 0; i < g.rows; ++i) largest = std::max(largest, std::fabs(g.at(i, i)));
+  for (int64_t t = 0; t < problem.cross.cols; ++t) {
+    if (!std::isfinite(problem.variance[t]) || problem.variance[t] < 0) {
+      throw Error(ErrorCode::InvalidArgument,
+                  "target variance " + std::to_string(t) + " is negative or not finite");
+    }
+  }
+  // For a PSD matrix |G_ij| ≤ max diagonal, so the diagonal sets the symmetry scale.
+  const double tolerance = 1e-9 * largest;
+  parallel_for(g.rows, threads, [&](int64_t i, int) {
+    if (g.at(i, i) < 0) {
+      throw Error(ErrorCode::InvalidArgument,
+                  "the covariance has a negative diagonal entry at " + std::to_string(i));
+    }
+    for (int64_t j = i + 1; j < g.cols; ++j) {
+      if (std::fabs(g.at(i, j) - g.at(j, i)) > tolerance) {
+        throw Error(ErrorCode::NotSymmetric, "the covariance is not symmetric: entry (" +
+                                                 std::to_string(i) + ", " + std::to_string(j) +
+                                                 ") differs from (" + std::to_string(j) + ", " +
+                                                 std::to_string(i) + ")");
+      }
+    }
+  });
+}
+
+void validate_batch(const LassoProblem& problem, const TargetBatch& batch, const LambdaSequence& lambdas,
+                    const LassoSettings& settings) {
+  if (lambdas.values.empty()) throw Error(ErrorCode::InvalidArgument, "no lambda values given");
+  for (double v : lambdas.values) {
+    if (!std::isfinite(v) || v < 0) {
+      throw Error(ErrorCode::InvalidArgument, "lambda values must be finite and >= 0");
+    }
+  }
+  if (!(settings.tol > 0) || settings.max_iter <= 0) {
+    throw Error(ErrorCode::InvalidArgument, "tol must be > 0 and max_iter >= 1");
+  }
+  if (!(settings.l1_ratio > 0 && settings.l1_ratio <= 1)) {
+    throw Error(ErrorCode::InvalidArgument, "l1_ratio must be in (0, 1]");
+  }
+  if (problem.penalty_factor != nullptr) {
+    for (int64_t j = 0; j < problem.gram.rows; ++j) {
+      const double w = problem.penalty_factor[j];
+      if (!std::isfinite(w) || w < 0) {
+        throw Error(ErrorCode::InvalidArgument, "penalty factor " + std::to_string(j) + " must be finite and >= 0");
+      }
+    }
+  }
+  if (batch.warm_start != nullptr && static_cast<int64_t>(batch.warm_start->size()) != batch.count) {
+    throw Error(ErrorCode::ShapeMismatch, "warm start must hold one coefficient vector per target");
+  }
+  for (int64_t k = 0; k < batch.count; ++k) {
+    if (batch.targets[k] < 0 || batch.targets[k] >= problem.cross.cols) {
+      throw Error(ErrorCode::InvalidArgument, "target " + std::to_string(batch.targets[k]) +
+                                                  " is out of range [0, " +
+                                                  std::to_string(problem.cross.cols) + ")");
+    }
+  }
+}
+
+}  // namespace covlasso

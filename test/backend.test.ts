@@ -1,0 +1,97 @@
+/**
+ * Choosing a backend: `backend: 'cpu' | 'cuda' | 'auto'` on every heavy call and
+ * COVLASSO_BACKEND (read in one place). Without a usable CUDA device `auto` runs on the CPU
+ * and `cuda` is a typed error with a stable code and one line saying why.
+ */
+import { afterEach, describe, expect, it } from '@jest/globals';
+import {
+  BackendUnavailableError,
+  CovarianceAccumulator,
+  Matrix,
+  backends,
+  covLasso,
+  covLassoSync,
+  covariance,
+  covarianceSync,
+  crossMomentsSync,
+  solveGeneralSync,
+  generalProblem,
+} from '../lib';
+import { randomLogits, secondMoment } from './support/reference-lasso';
+import { sameBytes } from './support/helpers';
+
+const N = 40;
+const C = 6;
+const X = new Matrix(N, C, randomLogits(N, C, 3));
+const S = new Matrix(C, C, secondMoment(randomLogits(N, C, 3), N, C));
+const cuda = backends().find((b) => b.name === 'cuda')!;
+
+afterEach(() => {
+  delete process.env.COVLASSO_BACKEND;
+});
+
+describe('backends()', () => {
+  it('lists the CPU (always available) and CUDA, each with a one-line detail', () => {
+    const list = backends();
+    expect(list.map((b) => b.name)).toEqual(['cpu', 'cuda']);
+    const cpu = list[0];
+    expect(cpu).toMatchObject({ compiled: true, available: true });
+    expect(cpu.detail).toMatch(/threads/);
+    for (const b of list) expect(b.detail).not.toMatch(/\n/);
+  });
+});
+
+describe('backend option', () => {
+  it("'auto' and 'cpu' give bitwise the CPU results", async () => {
+    const base = covarianceSync(X);
+    for (const backend of ['cpu', 'auto'] as const) {
+      if (backend === 'auto' && cuda.available) continue;
+      expect(sameBytes((await covariance(X, { backend })).data, base.data)).toBe(true);
+      const r = await covLasso(S, { backend });
+      expect(sameBytes(r.objective, covLassoSync(S).objective)).toBe(true);
+    }
+  });
+
+  const onlyWithoutCuda = cuda.available ? it.skip : it;
+  onlyWithoutCuda("'cuda' without a usable device is ERR_COVLASSO_BACKEND_UNAVAILABLE, sync and async", async () => {
+    const calls: Array<() => unknown> = [
+      () => covarianceSync(X, { backend: 'cuda' }),
+      () => crossMomentsSync(X, X, { backend: 'cuda' }),
+      () => covLassoSync(S, { backend: 'cuda' }),
+      () => solveGeneralSync(generalProblem(S, S, new Float64Array(C).fill(1)), { backend: 'cuda' }),
+      () => new CovarianceAccumulator(C).updateSync(X, { backend: 'cuda' }),
+    ];
+    for (const call of calls) {
+      let error: unknown;
+      try {
+        call();
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(BackendUnavailableError);
+      expect((error as BackendUnavailableError).code).toBe('ERR_COVLASSO_BACKEND_UNAVAILABLE');
+      expect((error as Error).message).toMatch(/cuda/);
+      expect((error as Error).message).not.toMatch(/\n/);
+    }
+    await expect(covariance(X, { backend: 'cuda' })).rejects.toBeInstanceOf(BackendUnavailableError);
+    await expect(covLasso(S, { backend: 'cuda' })).rejects.toMatchObject({ code: 'ERR_COVLASSO_BACKEND_UNAVAILABLE' });
+    await expect(new CovarianceAccumulator(C).update(X, { backend: 'cuda' })).rejects.toMatchObject({ code: 'ERR_COVLASSO_BACKEND_UNAVAILABLE' });
+  });
+
+  it('COVLASSO_BACKEND is the default and the option overrides it', async () => {
+    process.env.COVLASSO_BACKEND = 'cpu';
+    expect(covLassoSync(S).converged.every((c) => c === 1)).toBe(true);
+    if (!cuda.available) {
+      process.env.COVLASSO_BACKEND = 'cuda';
+      expect(() => covarianceSync(X)).toThrow(BackendUnavailableError);
+      expect(() => covarianceSync(X, { backend: 'cpu' })).not.toThrow();
+    }
+  });
+
+  it('rejects unknown backends by code, from the option and from the environment', async () => {
+    expect(() => covarianceSync(X, { backend: 'gpu' as 'cuda' })).toThrow(expect.objectContaining({ code: 'ERR_COVLASSO_INVALID_ARGUMENT' }));
+    await expect(covLasso(S, { backend: 'tpu' as 'cuda' })).rejects.toMatchObject({ code: 'ERR_COVLASSO_INVALID_ARGUMENT' });
+    process.env.COVLASSO_BACKEND = 'metal';
+    expect(() => covLassoSync(S)).toThrow(/COVLASSO_BACKEND/);
+  });
+});
