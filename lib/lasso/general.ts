@@ -5,7 +5,7 @@
  * @module
  */
 import { CovlassoRangeError } from '../runtime/errors';
-import { Matrix } from '../runtime/matrix';
+import { Matrix, toFloat64 } from '../runtime/matrix';
 import { RunOptions } from '../runtime/run';
 import { prepareSolve, runSolve, runSolveSync } from './solve';
 import { checkSolverOptions, checkTargets, pathLambdas, singleLambda } from './options';
@@ -37,8 +37,7 @@ export function generalProblem(gram: Matrix, cross: Matrix, variance: Float64Arr
     );
   }
   if (excludeSelf && cross.cols !== p) throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', 'excludeSelf needs p = m');
-  const f64 = (m: Matrix): Float64Array => (m.data instanceof Float64Array ? m.data : Float64Array.from(m.data));
-  return { gram: f64(gram), p, cross: f64(cross), m: cross.cols, variance, excludeSelf };
+  return { gram: toFloat64(gram).data, p, cross: toFloat64(cross).data, m: cross.cols, variance, excludeSelf };
 }
 
 function prepare(problem: GeneralProblem, options: SolveGeneralOptions): ReturnType<typeof prepareSolve> {

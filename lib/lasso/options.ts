@@ -3,7 +3,7 @@
  * @module
  */
 import { CovlassoRangeError, CovlassoTypeError } from '../runtime/errors';
-import { asMatrix, Matrix, MatrixLike } from '../runtime/matrix';
+import { asMatrix, Matrix, MatrixLike, toFloat64 } from '../runtime/matrix';
 import { executionArgs } from '../runtime/run';
 import { isTypedArray } from '../runtime/typed';
 import type { CovLassoBaseOptions, CovLassoOptions, CovLassoPathOptions, SolverSettings, SparseColumns } from './types';
@@ -26,7 +26,7 @@ export function asCovariance(S: MatrixLike, name = 'S'): Matrix {
   if (m.rows !== m.cols || m.rows === 0) {
     throw rangeError('ERR_COVLASSO_SHAPE_MISMATCH', `${name} must be square and non-empty, got ${m.rows}x${m.cols}`);
   }
-  return isTypedArray(m.data, 'Float64Array') ? m : new Matrix(m.rows, m.cols, Float64Array.from(m.data));
+  return toFloat64(m);
 }
 
 /** Validated target indices (default: 0..count−1). */

@@ -143,3 +143,8 @@ export function diagonal(S: MatrixLike): Float64Array {
   for (let i = 0; i < n; i++) out[i] = S.data[i * S.cols + i];
   return out;
 }
+
+/** m itself when it is float64, else a float64 copy (the one place covlasso widens float32). */
+export function toFloat64(m: Matrix): Matrix & { data: Float64Array } {
+  return (isTypedArray(m.data, 'Float64Array') ? m : new Matrix(m.rows, m.cols, Float64Array.from(m.data))) as Matrix & { data: Float64Array };
+}

@@ -7,7 +7,7 @@
  */
 import { covariance } from '../covariance/in-memory';
 import { CovlassoRangeError } from '../runtime/errors';
-import { asMatrix, diagonal, Matrix, MatrixLike } from '../runtime/matrix';
+import { asMatrix, diagonal, Matrix, MatrixLike, toFloat64 } from '../runtime/matrix';
 import { asCovariance, covLasso } from '../lasso/covlasso';
 import { mulberry32 } from '../random';
 import { RunOptions } from '../runtime/run';
@@ -143,7 +143,7 @@ export async function dependencyScaling(logits: MatrixLike, options: ScalingOpti
   for (const s of sizes) if (!Number.isInteger(s) || s < 2) throw new CovlassoRangeError('ERR_COVLASSO_INVALID_ARGUMENT', `sizes must be integers >= 2, got ${s}`);
   // A float64 copy: the rank is decided by eigenvalues ~1e-15 of the largest, so the covariance
   // is taken from float64 input whatever the logits' dtype.
-  const X64 = X.data instanceof Float64Array ? X : new Matrix(X.rows, X.cols, Float64Array.from(X.data));
+  const X64 = toFloat64(X);
   const S = await covariance(X64, { center: options.center ?? true, threads: options.threads, signal: options.signal });
   const rng = mulberry32(options.seed ?? 1);
   const perm = Array.from({ length: C }, (_, i) => i);
