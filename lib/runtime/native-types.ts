@@ -138,6 +138,38 @@ export interface NativeBackendStatus {
   detail: string;
 }
 
+/** `symmetricEigen` / `symmetricEigenSync`: a (n×n, overwritten: the eigenvectors as columns when `vectors`). */
+export interface SymmetricEigenCallArgs {
+  a: Float64Array;
+  n: number;
+  vectors: boolean;
+  threads: number;
+}
+
+/** `rangeEigen` / `rangeEigenSync`: the leading eigenpairs of a large low-rank s (n×n). */
+export interface RangeEigenCallArgs {
+  s: Float64Array;
+  n: number;
+  initialRank: number;
+  oversample: number;
+  /** 0: up to n. */
+  maxRank: number;
+  powerIterations: number;
+  /** 0: n·2⁻⁵². */
+  rankTolerance: number;
+  seed: number;
+  threads: number;
+}
+
+/** What `rangeEigen` returns: k Ritz values (ascending) and vectors (n×k row-major, columns). */
+export interface NativeRangeEigen {
+  values: Float64Array;
+  vectors: Float64Array;
+  k: number;
+  rank: number;
+  complete: boolean;
+}
+
 /** The addon's exports. */
 export interface NativeAddon {
   covLasso(args: LassoCallArgs, control?: NativeControl): Promise<NativeCsc>;
@@ -150,4 +182,8 @@ export interface NativeAddon {
   /** native/core/error_codes.def, in order. */
   errorCodes: string[];
   backends(): NativeBackendStatus[];
+  symmetricEigen(args: SymmetricEigenCallArgs, control?: NativeControl): Promise<{ values: Float64Array }>;
+  symmetricEigenSync(args: SymmetricEigenCallArgs): { values: Float64Array };
+  rangeEigen(args: RangeEigenCallArgs, control?: NativeControl): Promise<NativeRangeEigen>;
+  rangeEigenSync(args: RangeEigenCallArgs): NativeRangeEigen;
 }

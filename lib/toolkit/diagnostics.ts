@@ -11,7 +11,7 @@ import { asMatrix, diagonal, Matrix, MatrixLike, toFloat64 } from '../runtime/ma
 import { asCovariance, covLasso } from '../lasso/covlasso';
 import { mulberry32 } from '../random';
 import { RunOptions } from '../runtime/run';
-import { bestResidualVariances, numericalRank, symmetricEigen } from './linalg';
+import { bestResidualVariances, numericalRank, rangeEigen, SymmetricEigen, symmetricEigenAsync } from './linalg';
 
 /** Options of {@link dependencyDiagnostics}. */
 export interface DiagnosticsOptions extends RunOptions {
@@ -25,13 +25,23 @@ export interface DiagnosticsOptions extends RunOptions {
   bestError?: boolean;
   /** Relative eigenvalue cut of the pseudo-inverse (default 1e-10). */
   pinvTolerance?: number;
+  /**
+   * `'dense'`: the full O(C³) decomposition; `'range'`: {@link rangeEigen}, the eigenpairs of
+   * the numerical range only (a logit covariance has rank ≤ head width + 1); `'auto'` (default):
+   * dense up to C = 2000, range above.
+   */
+  eigensolver?: 'dense' | 'range' | 'auto';
+  /** With the range solver: the expected rank (e.g. head width + 1; default 512). */
+  rankHint?: number;
 }
 
 /** The result of {@link dependencyDiagnostics}. */
 export interface Diagnostics {
   categories: number;
-  /** Eigenvalues of S, descending. */
+  /** Eigenvalues of S, descending (with the range solver: those of its numerical range, plus a few at the rounding floor). */
   spectrum: number[];
+  /** Which eigensolver ran. */
+  eigensolver: 'dense' | 'range';
   /** Numerical rank of S. */
   rank: number;
   /** λ_max(t) = max_{j≠t} |S_jt| per category. */
@@ -51,6 +61,9 @@ export interface Diagnostics {
   };
 }
 
+/** Above this many categories `eigensolver: 'auto'` uses the range solver. */
+const DENSE_EIGEN_LIMIT = 2000;
+
 const counts = (values: number[], thresholds: number[]): { threshold: number; count: number }[] =>
   thresholds.map((threshold) => ({ threshold, count: values.filter((v) => v <= threshold).length }));
 
@@ -68,7 +81,15 @@ export async function dependencyDiagnostics(S: MatrixLike, options: DiagnosticsO
   const thresholds = options.thresholds ?? [0.01, 0.05, 0.1];
   const lambdaRatio = options.lambdaRatio ?? 0.1;
   const wantBest = options.bestError ?? true;
-  const eig = symmetricEigen(cov.data, C, wantBest);
+  const method = options.eigensolver ?? 'auto';
+  if (!['dense', 'range', 'auto'].includes(method)) throw new CovlassoRangeError('ERR_COVLASSO_INVALID_ARGUMENT', `eigensolver must be 'dense', 'range' or 'auto', got ${String(method)}`);
+  const useRange = method === 'range' || (method === 'auto' && C > DENSE_EIGEN_LIMIT);
+  // Progress: the eigen-decomposition is the first half, the lasso the second.
+  const progress = options.onProgress;
+  const eigOptions = { threads: options.threads, signal: options.signal, onProgress: progress && ((f: number) => progress(0.5 * f)) };
+  const eig: SymmetricEigen = useRange
+    ? await rangeEigen(cov, { ...eigOptions, initialRank: options.rankHint, rankTolerance: options.rankTolerance })
+    : await symmetricEigenAsync(cov.data, C, wantBest, eigOptions);
   const spectrum = Array.from(eig.values).reverse();
   const lambdaMax: number[] = [];
   for (let t = 0; t < C; t++) {
@@ -79,7 +100,8 @@ export async function dependencyDiagnostics(S: MatrixLike, options: DiagnosticsO
   const out: Diagnostics = {
     categories: C,
     spectrum,
-    rank: numericalRank(eig.values, options.rankTolerance),
+    eigensolver: useRange ? 'range' : 'dense',
+    rank: numericalRank(eig.values, options.rankTolerance ?? C * 2 ** -52),
     lambdaMax,
     lasso: { lambdaRatio, relativeError: [], nnz: [], below: [], sparsityHistogram: [] },
   };
@@ -92,7 +114,7 @@ export async function dependencyDiagnostics(S: MatrixLike, options: DiagnosticsO
     });
     out.bestBelow = counts(out.bestRelativeError, thresholds);
   }
-  const res = await covLasso(cov, { lambdaRatio, threads: options.threads, signal: options.signal });
+  const res = await covLasso(cov, { lambdaRatio, threads: options.threads, signal: options.signal, onProgress: progress && ((f) => progress(0.5 + 0.5 * f)) });
   const nnz = Array.from({ length: C }, (_, k) => res.coef.indptr[k + 1] - res.coef.indptr[k]);
   const hist = new Array<number>(Math.max(0, ...nnz) + 1).fill(0);
   for (const v of nnz) hist[v]++;

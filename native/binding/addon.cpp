@@ -8,6 +8,7 @@
 namespace covlasso_binding {
 void register_lasso(Napi::Env env, Napi::Object exports);
 void register_moments(Napi::Env env, Napi::Object exports);
+void register_linalg(Napi::Env env, Napi::Object exports);
 
 namespace {
 
@@ -41,6 +42,7 @@ Napi::Array error_codes(Napi::Env env) {
 static Napi::Object init(Napi::Env env, Napi::Object exports) {
   covlasso_binding::register_lasso(env, exports);
   covlasso_binding::register_moments(env, exports);
+  covlasso_binding::register_linalg(env, exports);
   exports.Set("CancelToken", covlasso_binding::CancelToken::define(env));
   exports.Set("hardwareThreads", Napi::Number::New(env, covlasso::hardware_threads()));
   exports.Set("errorCodes", covlasso_binding::error_codes(env));
