@@ -9,7 +9,9 @@ import { chooseLambdaByRecall } from '../toolkit/choose-lambda';
 import { dependencyDiagnostics, dependencyScaling } from '../toolkit/diagnostics';
 import { indexListOption, numberOption, onePositional, parseArgs, ParsedArgs, positiveInteger, rangeOption, UsageError, writeJsonOutput } from './args';
 import { readLogits, readNames } from './commands';
+import { withProgressBar } from './progress';
 import { readLabels } from './toolkit-io';
+import { progressStages } from '../runtime/progress';
 
 function numberList(args: ParsedArgs, name: string, check: (v: number) => boolean): number[] | undefined {
   const raw = args.values.get(name);
@@ -21,7 +23,9 @@ function numberList(args: ParsedArgs, name: string, check: (v: number) => boolea
 
 /** `covlasso diagnose <logits.npy> [--rows a:b] [--center] [--lambda-ratio r] [--thresholds …] [--sizes …]`. */
 export async function runDiagnose(argv: readonly string[]): Promise<void> {
-  const args = parseArgs(argv, ['rows', 'lambda-ratio', 'thresholds', 'sizes', 'seed', 'threads', 'out'], ['center', 'no-best-error']);
+  const args = parseArgs(argv, ['rows', 'lambda-ratio', 'thresholds', 'sizes', 'seed', 'threads', 'out', 'eigensolver', 'rank-hint'], ['center', 'no-best-error', 'progress', 'quiet']);
+  const eigensolver = args.values.get('eigensolver');
+  if (eigensolver !== undefined && !['dense', 'range', 'auto'].includes(eigensolver)) throw new UsageError(`--eigensolver: expected dense, range or auto, got '${eigensolver}'`);
   const file = onePositional(args, 'logits file');
   const lambdaRatio = numberOption(args, 'lambda-ratio', (v) => v >= 0);
   const thresholds = numberList(args, 'thresholds', (v) => v > 0);
@@ -31,11 +35,20 @@ export async function runDiagnose(argv: readonly string[]): Promise<void> {
   const sizes = numberList(args, 'sizes', (v) => positiveInteger(v) && v <= logits.cols);
   const center = args.switches.has('center');
   const X = rows ? logits.sliceRows(rows[0], rows[1]) : logits;
-  const S = await covariance(X, { center, threads, productPrecision: 'float64' });
-  const diagnostics = await dependencyDiagnostics(S, { lambdaRatio, thresholds, threads, bestError: !args.switches.has('no-best-error') });
-  const scaling = sizes
-    ? await dependencyScaling(logits, { sizes, rows, center, lambdaRatio, thresholds, threads, seed: numberOption(args, 'seed', Number.isInteger) })
-    : undefined;
+  const { diagnostics, scaling } = await withProgressBar(args.switches, 'diagnose', async (onProgress) => {
+    const [covProgress, diagProgress, scalingProgress] = progressStages(onProgress, [1, 4, sizes ? 4 : 0]);
+    const S = await covariance(X, { center, threads, productPrecision: 'float64', onProgress: covProgress });
+    const diagnostics = await dependencyDiagnostics(S, {
+      lambdaRatio, thresholds, threads, bestError: !args.switches.has('no-best-error'),
+      eigensolver: eigensolver as 'dense' | 'range' | 'auto' | undefined,
+      rankHint: numberOption(args, 'rank-hint', positiveInteger),
+      onProgress: diagProgress,
+    });
+    const scaling = sizes
+      ? await dependencyScaling(logits, { sizes, rows, center, lambdaRatio, thresholds, threads, seed: numberOption(args, 'seed', Number.isInteger), onProgress: scalingProgress })
+      : undefined;
+    return { diagnostics, scaling };
+  });
   writeJsonOutput(args, { file, samples: X.rows, center, diagnostics, scaling });
 }
 
@@ -44,7 +57,7 @@ export async function runChoose(argv: readonly string[]): Promise<void> {
   const args = parseArgs(
     argv,
     ['labels', 'fit-rows', 'eval-rows', 'targets', 'n-lambda', 'ratio-min', 'recall-tolerance', 'accuracy-tolerance', 'reference-ratio', 'names', 'threads', 'out'],
-    ['center'],
+    ['center', 'progress', 'quiet'],
   );
   const file = onePositional(args, 'logits file');
   for (const required of ['labels', 'fit-rows', 'eval-rows']) {
@@ -53,7 +66,7 @@ export async function runChoose(argv: readonly string[]): Promise<void> {
   const logits = await readLogits(file);
   const labels = await readLabels(args.values.get('labels')!, logits.rows);
   const unit = (v: number): boolean => v >= 0 && v <= 1;
-  const report = await chooseLambdaByRecall(logits, logits, labels, {
+  const report = await withProgressBar(args.switches, 'choose', (onProgress) => chooseLambdaByRecall(logits, logits, labels, {
     fitRows: rangeOption(args.values.get('fit-rows')!, logits.rows, 'fit-rows'),
     evalRows: rangeOption(args.values.get('eval-rows')!, logits.rows, 'eval-rows'),
     targets: args.values.has('targets') ? indexListOption(args.values.get('targets')!, logits.cols, 'targets') : undefined,
@@ -65,6 +78,7 @@ export async function runChoose(argv: readonly string[]): Promise<void> {
     names: args.values.has('names') ? readNames(args.values.get('names')!, logits.cols) : undefined,
     threads: numberOption(args, 'threads', positiveInteger),
     center: args.switches.has('center'),
-  });
+    onProgress,
+  }));
   writeJsonOutput(args, report);
 }

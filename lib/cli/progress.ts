@@ -46,3 +46,16 @@ export function progressBar(switches: ReadonlySet<string>, label: string): Progr
   if (switches.has('quiet')) return new ProgressBar(label, false);
   return new ProgressBar(label, switches.has('progress') || Boolean(process.stderr.isTTY));
 }
+
+/**
+ * Runs `work` with the command's progress bar (see {@link progressBar}) as its `onProgress`,
+ * and ends the bar however `work` ends.
+ */
+export async function withProgressBar<T>(switches: ReadonlySet<string>, label: string, work: (onProgress: (fraction: number) => void) => Promise<T>): Promise<T> {
+  const bar = progressBar(switches, label);
+  try {
+    return await work(bar.update);
+  } finally {
+    bar.done();
+  }
+}

@@ -7,6 +7,7 @@
 import { unseenCategories } from '../toolkit/unseen';
 import { indexListOption, numberOption, parseArgs, positiveInteger, rangeOption, UsageError, writeJsonOutput } from './args';
 import { readLogits, readNames } from './commands';
+import { withProgressBar } from './progress';
 import { readLabels } from './toolkit-io';
 
 /** `covlasso unseen`. */
@@ -25,7 +26,7 @@ export async function runUnseen(argv: readonly string[]): Promise<void> {
   if (B && B.rows !== A.rows) throw new UsageError(`${args.positionals[1]} has ${B.rows} rows, ${args.positionals[0]} ${A.rows}`);
   if (B && B.cols !== A.cols) throw new UsageError(`unseen: model B must have model A's categories (column u = category u); got ${B.cols} and ${A.cols}`);
   const labels = await readLabels(args.values.get('labels')!, A.rows);
-  const result = await unseenCategories(A, labels, {
+  const result = await withProgressBar(args.switches, 'unseen', (onProgress) => unseenCategories(A, labels, {
     unseen: indexListOption(args.values.get('unseen')!, A.cols, 'unseen'),
     fitRows: rangeOption(args.values.get('fit-rows')!, A.rows, 'fit-rows'),
     evalRows: rangeOption(args.values.get('eval-rows')!, A.rows, 'eval-rows'),
@@ -36,7 +37,8 @@ export async function runUnseen(argv: readonly string[]): Promise<void> {
     center: !args.switches.has('no-center'),
     threads: numberOption(args, 'threads', positiveInteger),
     names: args.values.has('names') ? readNames(args.values.get('names')!, A.cols) : undefined,
-  });
+    onProgress,
+  }));
   writeJsonOutput(args, result);
   if (!args.switches.has('quiet')) {
     const pct = (v: number): string => `${(100 * v).toFixed(2)}%`;

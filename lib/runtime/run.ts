@@ -150,14 +150,26 @@ export async function runAsync<A, T>(
   const token = new (loadNative().CancelToken)();
   const onAbort = (): void => token.cancel();
   signal?.addEventListener('abort', onAbort, { once: true });
+  // Reports from the core's threads reach the event loop asynchronously, possibly after the job
+  // settled: pass them on only while it runs and only when they move forward, so callers see a
+  // non-decreasing sequence that ends with exactly one 1.
+  let settled = false;
+  let last = 0;
+  const forward = onProgress && ((f: number): void => {
+    if (settled || !(f >= last) || f >= 1) return;
+    last = f;
+    onProgress(f);
+  });
   try {
-    const value = await start(args, { token, onProgress });
+    const value = await start(args, { token, onProgress: forward });
+    settled = true;
     onProgress?.(1);
     return value;
   } catch (error) {
     if (signal?.aborted) throw new CovlassoAbortError(signal.reason);
     throw fromNativeError(error);
   } finally {
+    settled = true;
     signal?.removeEventListener('abort', onAbort);
   }
 }

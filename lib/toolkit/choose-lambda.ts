@@ -9,6 +9,7 @@ import { covariance } from '../covariance/in-memory';
 import { CovlassoRangeError } from '../runtime/errors';
 import { asMatrix, MatrixLike } from '../runtime/matrix';
 import { covLasso, covLassoPath } from '../lasso/covlasso';
+import { checkpoints, progressStages } from '../runtime/progress';
 import { RunOptions } from '../runtime/run';
 import { columnMeansOf } from '../covariance/columns';
 import { evaluationSet, predictReplaced, replacedColumn, rowTop2, scorePredictions } from './evaluate';
@@ -107,10 +108,13 @@ export async function chooseLambdaByRecall(fitLogits: MatrixLike, evalLogits: Ma
   }
   const center = options.center ?? false;
   const { threads, signal } = options;
-  const S = await covariance(F, { center, threads, signal, productPrecision: options.productPrecision ?? 'float64' });
+  // Progress: covariance, path, reference fit, then scoring the candidates (JS, the longest).
+  const [covProgress, pathProgress, refProgress, scoreProgress] = progressStages(options.onProgress, [1, 3, 1, 5]);
+  const S = await covariance(F, { center, threads, signal, productPrecision: options.productPrecision ?? 'float64', onProgress: covProgress });
   const base = { targets: options.targets, tol: options.tol, threads, signal };
-  const path = await covLassoPath(S, { ...base, nLambda: options.nLambda ?? 50, ratioMin: options.ratioMin ?? 1e-3 });
-  const ref = await covLasso(S, { ...base, lambdaRatio: referenceRatio });
+  const path = await covLassoPath(S, { ...base, nLambda: options.nLambda ?? 50, ratioMin: options.ratioMin ?? 1e-3, onProgress: pathProgress });
+  const ref = await covLasso(S, { ...base, lambdaRatio: referenceRatio, onProgress: refProgress });
+  const checkpoint = checkpoints(signal, scoreProgress);
   const means = center ? columnMeansOf(F) : undefined;
   const top = rowTop2(X);
   const pred = new Int32Array(X.rows);
@@ -130,6 +134,7 @@ export async function chooseLambdaByRecall(fitLogits: MatrixLike, evalLogits: Ma
   const K = path.nLambda;
   const targets: LambdaChoice[] = [];
   for (let k = 0; k < path.targets.length; k++) {
+    await checkpoint(k / path.targets.length);
     const t = path.targets[k];
     const before = scorePredictions(top.bestIndex, y, t);
     let chosen: ScoredDependency | null = null;
@@ -149,5 +154,6 @@ export async function chooseLambdaByRecall(fitLogits: MatrixLike, evalLogits: Ma
     if (names) choice.name = names[t];
     targets.push(choice);
   }
+  scoreProgress?.(1);
   return { recallTolerance, accuracyTolerance, referenceRatio, evalRows: X.rows, targets };
 }

@@ -7,6 +7,7 @@
 import { crossMoments, covariance } from '../covariance/in-memory';
 import { CovlassoRangeError } from '../runtime/errors';
 import { asMatrix, Matrix, MatrixLike } from '../runtime/matrix';
+import { progressStages } from '../runtime/progress';
 import { RunOptions } from '../runtime/run';
 import type { DependencyReport, TargetPath } from '../dependencies/types';
 import { columnMeansOf, columnVariances } from '../covariance/columns';
@@ -68,16 +69,17 @@ async function oneWay(T: Matrix, Sx: Matrix, dir: 'A<-B' | 'B<-A', tNames: reado
   const center = options.center ?? false;
   const { threads, signal } = options;
   const productPrecision = options.productPrecision ?? 'float64';
-  const G = await covariance(Sx, { center, threads, signal, productPrecision });
-  const cross = await crossMoments(Sx, T, { center, threads, signal, productPrecision });
+  const [gramProgress, crossProgress, solveProgress, pathProgress] = progressStages(options.onProgress, [1, 1, 2, options.path ? 4 : 0]);
+  const G = await covariance(Sx, { center, threads, signal, productPrecision, onProgress: gramProgress });
+  const cross = await crossMoments(Sx, T, { center, threads, signal, productPrecision, onProgress: crossProgress });
   const tMeans = center ? columnMeansOf(T) : undefined;
   const sMeans = center ? columnMeansOf(Sx) : undefined;
   const problem = generalProblem(G, cross, columnVariances(T, center, tMeans));
   const solverOptions = { targets: options.targets, tol: options.tol, maxIter: options.maxIter, threads, signal };
-  const result = await solveGeneral(problem, { ...solverOptions, lambda: options.lambda, lambdaRatio: options.lambdaRatio, onProgress: options.onProgress });
+  const result = await solveGeneral(problem, { ...solverOptions, lambda: options.lambda, lambdaRatio: options.lambdaRatio, onProgress: solveProgress });
   const targets = targetRecords(result, { targetNames: tNames, sourceNames: sNames, targetMeans: tMeans, sourceMeans: sMeans });
   if (options.path) {
-    const path = await solveGeneral(problem, { ...solverOptions, path: options.path });
+    const path = await solveGeneral(problem, { ...solverOptions, path: options.path, onProgress: pathProgress });
     pathSummaries(path).forEach((p: TargetPath, k) => (targets[k].path = p));
   }
   return { categories: T.cols, samples: T.rows, center, direction: dir, sourceCategories: Sx.cols, targets };
@@ -109,7 +111,8 @@ export async function crossDependencies(logitsA: MatrixLike, logitsB: MatrixLike
     throw new CovlassoRangeError('ERR_COVLASSO_INVALID_ARGUMENT', `direction must be 'A<-B', 'B<-A' or 'both', got ${String(direction)}`);
   }
   const out: CrossDependencies = {};
-  if (direction !== 'B<-A') out.aFromB = await oneWay(A, B, 'A<-B', options.namesA, options.namesB, options);
-  if (direction !== 'A<-B') out.bFromA = await oneWay(B, A, 'B<-A', options.namesB, options.namesA, options);
+  const [first, second] = progressStages(options.onProgress, direction === 'both' ? [1, 1] : [1, 0]);
+  if (direction !== 'B<-A') out.aFromB = await oneWay(A, B, 'A<-B', options.namesA, options.namesB, { ...options, onProgress: first });
+  if (direction !== 'A<-B') out.bFromA = await oneWay(B, A, 'B<-A', options.namesB, options.namesA, { ...options, onProgress: direction === 'both' ? second : first });
   return out;
 }

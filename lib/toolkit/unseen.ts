@@ -7,6 +7,7 @@
  */
 import { CovlassoRangeError } from '../runtime/errors';
 import { asMatrix, Matrix, MatrixLike } from '../runtime/matrix';
+import { progressStages } from '../runtime/progress';
 import { RunOptions } from '../runtime/run';
 import type { TargetDependency } from '../dependencies/types';
 import { crossDependencies } from './cross';
@@ -157,6 +158,7 @@ export async function unseenCategories(logitsA: MatrixLike, labels: ArrayLike<nu
   const fit = A.sliceRows(options.fitRows[0], options.fitRows[1]);
   const fitY = y.subarray(options.fitRows[0], options.fitRows[1]);
   const evalKnown = selectColumns(evalA, known);
+  const [modelProgress, examplesProgress] = progressStages(options.onProgress, [options.logitsB ? 1 : 0, options.examples !== undefined ? 1 : 0]);
   const solver = { threads: options.threads, signal: options.signal, center };
   const result: UnseenResult = {
     unseen,
@@ -170,7 +172,7 @@ export async function unseenCategories(logitsA: MatrixLike, labels: ArrayLike<nu
     const B = asMatrix(options.logitsB, 'logitsB');
     if (B.rows !== A.rows) throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `logitsB has ${B.rows} rows, logitsA ${A.rows}`);
     const Bu = selectColumns(B.sliceRows(options.fitRows[0], options.fitRows[1]), unseen);
-    const { aFromB } = await crossDependencies(Bu, selectColumns(fit, known), { ...solver, lambdaRatio: options.lambdaRatio ?? 0.01 });
+    const { aFromB } = await crossDependencies(Bu, selectColumns(fit, known), { ...solver, lambdaRatio: options.lambdaRatio ?? 0.01, onProgress: modelProgress });
     const values = constructed(evalKnown, aFromB!.targets);
     result.fromModel = { ...score(evalA, evalY, unseen, isUnseen, values), targets: remap(aFromB!.targets, unseen, known, options.names) };
   }
@@ -197,7 +199,7 @@ export async function unseenCategories(logitsA: MatrixLike, labels: ArrayLike<nu
       const q = col.get(fitY[r]);
       if (q !== undefined) T[i * unseen.length + q] = scale;
     });
-    const { aFromB } = await crossDependencies(new Matrix(rows.length, unseen.length, T), X, { ...solver, lambdaRatio: options.examplesLambdaRatio ?? 0.03 });
+    const { aFromB } = await crossDependencies(new Matrix(rows.length, unseen.length, T), X, { ...solver, lambdaRatio: options.examplesLambdaRatio ?? 0.03, onProgress: examplesProgress });
     if (options.calibrate ?? true) calibrate(aFromB!.targets, X, T, unseen.length, scale);
     const values = constructed(evalKnown, aFromB!.targets);
     result.fromExamples = { ...score(evalA, evalY, unseen, isUnseen, values), targets: remap(aFromB!.targets, unseen, known, options.names), examples: k, scale };
