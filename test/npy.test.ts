@@ -12,6 +12,7 @@ import {
   parseNpy,
   readNpy,
   readNpyHeader,
+  readNpyRows,
   readNpySync,
   writeNpy,
   writeNpySync,
@@ -468,6 +469,63 @@ describe('files', () => {
     } finally {
       spy.restore();
     }
+  });
+});
+
+describe('readNpyRows', () => {
+  it('reads rows [begin, end) of every dtype and rank, only those bytes, into aligned typed arrays', async () => {
+    for (const dtype of DTYPES) {
+      const p = path.join(tmp, `rows-${dtype}.npy`);
+      const data = makeData(dtype, 60);
+      writeNpySync(p, { dtype, shape: [5, 3, 4], data });
+      const spy = jestSpyReadFile();
+      try {
+        for (const [a, b] of [[0, 5], [1, 3], [4, 5], [2, 2], [0, 0], [5, 5]]) {
+          const got = await readNpyRows(p, [a, b]);
+          expect(got.dtype).toBe(dtype);
+          expect(got.shape).toEqual([b - a, 3, 4]);
+          expect(got.data.byteOffset % ITEM[dtype]).toBe(0);
+          expect(Array.from(got.data as ArrayLike<number | bigint>)).toEqual(Array.from(data.subarray(a * 12, b * 12) as ArrayLike<number | bigint>));
+        }
+      } finally {
+        spy.restore();
+      }
+      expect(spy.calls).toBe(0);
+    }
+    const v = path.join(tmp, 'rows-1d.npy');
+    writeNpySync(v, { shape: [7], data: Int32Array.from([0, 1, 2, 3, 4, 5, 6]) });
+    expect(await readNpyRows(v, [2, 5])).toEqual({ dtype: 'int32', shape: [3], data: Int32Array.from([2, 3, 4]) });
+    // A header not padded to 64 bytes: the data offset is odd, the result still aligned.
+    const odd = path.join(tmp, 'rows-odd.npy');
+    fs.writeFileSync(odd, rawNpy("{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", bytesOf(Float64Array.from([1.5, 2.5, 3.5])), { pad: false }));
+    expect(Array.from((await readNpyRows(odd, [1, 3])).data as Float64Array)).toEqual([2.5, 3.5]);
+  });
+
+  it('bad ranges: ERR_COVLASSO_SHAPE_MISMATCH outside the rows or reversed, ERR_COVLASSO_INVALID_ARGUMENT when not integers', async () => {
+    const p = path.join(tmp, 'rows-float32.npy');
+    for (const range of [[3, 2], [-1, 2], [0, 6], [6, 6]]) {
+      await expect(readNpyRows(p, range as [number, number])).rejects.toMatchObject({ code: 'ERR_COVLASSO_SHAPE_MISMATCH', message: expect.stringMatching(/5 rows/) });
+    }
+    await expect(readNpyRows(p, [3, 2])).rejects.toBeInstanceOf(CovlassoRangeError);
+    for (const range of [[0.5, 2], [0, NaN], [0], 'all', undefined]) {
+      await expect(readNpyRows(p, range as unknown as [number, number])).rejects.toMatchObject({ code: 'ERR_COVLASSO_INVALID_ARGUMENT' });
+    }
+    await expect(readNpyRows(p, [0, Infinity])).rejects.toBeInstanceOf(CovlassoTypeError);
+    const scalar = path.join(tmp, 'rows-0d.npy');
+    writeNpySync(scalar, { shape: [], data: new Float32Array([1]) });
+    await expect(readNpyRows(scalar, [0, 0])).rejects.toMatchObject({ code: 'ERR_COVLASSO_SHAPE_MISMATCH' });
+  });
+
+  it('truncated, malformed and missing files: NpyFormatError, or Node\'s ENOENT', async () => {
+    const good = encodeNpy({ shape: [4, 4], data: new Float32Array(16) });
+    for (const [name, bytes] of [['rows-trunc.npy', good.subarray(0, good.length - 4)], ['rows-trunc-header.npy', good.subarray(0, 30)], ['rows-bad.npy', Buffer.from('not a numpy file')]] as const) {
+      const p = path.join(tmp, name);
+      fs.writeFileSync(p, bytes);
+      // Even a range the remaining bytes would hold: the file does not match its shape.
+      await expect(readNpyRows(p, [0, 1])).rejects.toMatchObject({ code: 'ERR_COVLASSO_NPY_FORMAT' });
+      await expect(readNpyRows(p, [0, 1])).rejects.toBeInstanceOf(NpyFormatError);
+    }
+    await expect(readNpyRows(path.join(tmp, 'rows-missing.npy'), [0, 1])).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
 

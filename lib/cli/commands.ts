@@ -4,29 +4,26 @@
  */
 import * as fs from 'node:fs';
 import { CovarianceAccumulator } from '../covariance/accumulator';
-import { accumulateFromNpy, parseByteSize } from '../covariance/stream';
-import { CovlassoRangeError, CovlassoTypeError } from '../runtime/errors';
+import { accumulateFromNpy, logitsShape, parseByteSize } from '../covariance/stream';
 import { Matrix } from '../runtime/matrix';
-import { readNpy, readNpyHeader, writeNpy } from '../npy/io';
-import { DependencyReport, findDependencies } from '../dependencies/find';
+import { readNpyHeader, readNpyRows, writeNpy } from '../npy/io';
+import { DependencyReport, findDependencies, findDependenciesFromNpy } from '../dependencies/find';
 import { evaluateReplacement } from '../toolkit/evaluate';
-import { attachEvaluation, checkEvalShape, readLabels, writeGraph } from './toolkit-io';
+import { attachEvaluation, checkLabels, readLabels, writeGraph } from './toolkit-io';
 import { indexListOption, numberOption, onePositional, parseArgs, ParsedArgs, positiveInteger, rangeOption, UsageError, writeJsonOutput } from './args';
 import { demoData } from './demo-data';
 import { renderReport } from '../report';
 import { progressBar } from './progress';
 
 
-/** Reads a 2-d float32/float64 .npy file as logits. */
-export async function readLogits(path: string): Promise<Matrix> {
-  const array = await readNpy(path);
-  if (array.shape.length !== 2) {
-    throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `${path}: logits must be 2-d (samples × categories), got shape (${array.shape.join(', ')})`);
-  }
-  if (!(array.data instanceof Float32Array) && !(array.data instanceof Float64Array)) {
-    throw new CovlassoTypeError('ERR_COVLASSO_INVALID_DTYPE', `${path}: logits must be float32 or float64, got ${array.dtype}`);
-  }
-  return new Matrix(array.shape[0], array.shape[1], array.data);
+/**
+ * Reads rows `[begin, end)` (default: all) of a 2-d float32/float64 .npy file as logits, and
+ * nothing else of the file.
+ */
+export async function readLogits(path: string, rows?: [number, number]): Promise<Matrix> {
+  const [n] = logitsShape(path, await readNpyHeader(path));
+  const array = await readNpyRows(path, rows ?? [0, n]);
+  return new Matrix(array.shape[0], array.shape[1], array.data as Float32Array | Float64Array);
 }
 
 /** Class names from a JSON file: an array of strings, or an object with a `classes` array. */
@@ -45,9 +42,16 @@ function threadsOption(args: ParsedArgs): number | undefined {
 
 
 
-/** `covlasso deps`. */
+/**
+ * `covlasso deps`: checks every input from its header, streams the fitted rows (never the whole
+ * file), then reads the evaluation rows.
+ */
 export async function runDeps(argv: readonly string[]): Promise<void> {
-  const args = parseArgs(argv, ['rows', 'targets', 'lambda-ratio', 'lambda', 'tol', 'max-iter', 'threads', 'out', 'names', 'eval-rows', 'eval', 'labels', 'graph'], ['center', 'progress', 'quiet']);
+  const args = parseArgs(
+    argv,
+    ['rows', 'targets', 'lambda-ratio', 'lambda', 'tol', 'max-iter', 'threads', 'out', 'names', 'eval-rows', 'eval', 'labels', 'graph', 'max-memory', 'chunk-rows'],
+    ['center', 'progress', 'quiet'],
+  );
   const evaluating = args.values.has('eval-rows') || args.values.has('eval');
   if (evaluating !== args.values.has('labels')) throw new UsageError('--eval-rows / --eval and --labels go together');
   const file = onePositional(args, 'logits file');
@@ -57,22 +61,25 @@ export async function runDeps(argv: readonly string[]): Promise<void> {
   const tol = numberOption(args, 'tol');
   const maxIter = numberOption(args, 'max-iter', positiveInteger);
   const threads = threadsOption(args);
-  const logits = await readLogits(file);
-  const rows = args.values.has('rows') ? rangeOption(args.values.get('rows')!, logits.rows, 'rows') : undefined;
-  const targets = args.values.has('targets') ? indexListOption(args.values.get('targets')!, logits.cols, 'targets') : undefined;
-  const names = args.values.has('names') ? readNames(args.values.get('names')!, logits.cols) : undefined;
+  const maxMemory = byteSizeOption(args, 'max-memory');
+  const chunkRows = numberOption(args, 'chunk-rows', positiveInteger);
+  const [samples, categories] = logitsShape(file, await readNpyHeader(file));
+  const rows = args.values.has('rows') ? rangeOption(args.values.get('rows')!, samples, 'rows') : undefined;
+  const targets = args.values.has('targets') ? indexListOption(args.values.get('targets')!, categories, 'targets') : undefined;
+  const names = args.values.has('names') ? readNames(args.values.get('names')!, categories) : undefined;
+  const evaluate = evaluating ? await prepareEvaluation(file, categories, args) : undefined;
   const bar = progressBar(args.switches, 'deps');
   let report: DependencyReport;
   try {
-    report = await findDependencies(logits, {
-      rows, targets, lambda, lambdaRatio, tol, maxIter, threads, names,
+    report = await findDependenciesFromNpy(file, {
+      rows, targets, lambda, lambdaRatio, tol, maxIter, threads, names, maxMemory, chunkRows,
       center: args.switches.has('center'),
       onProgress: bar.update,
     });
   } finally {
     bar.done();
   }
-  if (evaluating) await addEvaluation(report, logits, args);
+  if (evaluate) await evaluate(report);
   if (args.values.has('graph')) writeGraph(args.values.get('graph')!, report);
   writeJsonOutput(args, report);
   const unconverged = report.targets.filter((t) => !t.converged).length;
@@ -80,16 +87,22 @@ export async function runDeps(argv: readonly string[]): Promise<void> {
 }
 
 /**
- * `deps --eval-rows a:b | --eval other.npy --labels labels.npy`: accuracy and recall before and
- * after replacing each target's logit (and all at once), written into the report.
+ * `deps --eval-rows a:b | --eval other.npy --labels labels.npy`: checks the files' headers and
+ * the rows before any fitting, and returns the step that, after it, reads only the evaluation
+ * rows of the logits and of the labels and writes accuracy and recall before and after replacing
+ * each target's logit (and all at once) into the report.
  */
-async function addEvaluation(report: DependencyReport, logits: Matrix, args: ParsedArgs): Promise<void> {
-  const evalFile = args.values.get('eval');
-  const evalLogits = evalFile === undefined ? logits : await readLogits(evalFile);
-  if (evalFile !== undefined) checkEvalShape(evalLogits, logits.cols, evalFile);
-  const labels = await readLabels(args.values.get('labels')!, evalLogits.rows);
-  const rows = args.values.has('eval-rows') ? rangeOption(args.values.get('eval-rows')!, evalLogits.rows, 'eval-rows') : undefined;
-  attachEvaluation(report, evaluateReplacement(evalLogits, labels, report, { rows }));
+async function prepareEvaluation(file: string, categories: number, args: ParsedArgs): Promise<(report: DependencyReport) => Promise<void>> {
+  const evalFile = args.values.get('eval') ?? file;
+  const [samples, evalCategories] = logitsShape(evalFile, await readNpyHeader(evalFile));
+  if (evalCategories !== categories) throw new UsageError(`--eval: ${evalFile} has ${evalCategories} categories, the logits ${categories}`);
+  const rows = args.values.has('eval-rows') ? rangeOption(args.values.get('eval-rows')!, samples, 'eval-rows') : ([0, samples] as [number, number]);
+  const labelsFile = args.values.get('labels')!;
+  await checkLabels(labelsFile, samples);
+  return async (report) => {
+    const labels = await readLabels(labelsFile, samples, rows);
+    attachEvaluation(report, evaluateReplacement(await readLogits(evalFile, rows), labels, report));
+  };
 }
 
 /** `--max-memory 1g` → bytes (a usage error when malformed). */
@@ -139,10 +152,7 @@ export async function runCov(argv: readonly string[]): Promise<void> {
     const chunkRows = numberOption(args, 'chunk-rows', positiveInteger);
     const threads = threadsOption(args);
     let rows: [number, number] | undefined;
-    if (args.values.has('rows')) {
-      const header = await readNpyHeader(file);
-      rows = rangeOption(args.values.get('rows')!, header.shape.length === 2 ? header.shape[0] : 0, 'rows');
-    }
+    if (args.values.has('rows')) rows = rangeOption(args.values.get('rows')!, logitsShape(file, await readNpyHeader(file))[0], 'rows');
     const bar = progressBar(args.switches, 'cov');
     try {
       acc = await accumulateFromNpy(file, { rows, threads, maxMemory, chunkRows, center, ddof, productPrecision, onProgress: bar.update });

@@ -20,7 +20,7 @@ const HELP = `covlasso: sparse neural dependencies between classifier logits (Co
 Usage:
   covlasso deps <logits.npy> [--rows a:b] [--targets i,j,a:b] [--lambda-ratio r | --lambda x]
                 [--center] [--tol t] [--max-iter n] [--threads n] [--names classes.json]
-                [--out deps.json] [--progress | --quiet]
+                [--max-memory 1g] [--chunk-rows n] [--out deps.json] [--progress | --quiet]
                 [--eval-rows a:b | --eval other.npy] [--labels labels.npy] [--graph out.dot|.graphml|.json]
   covlasso cross <A.npy> <B.npy> [--rows a:b] [--lambda-ratio r | --lambda x] [--center]
                 [--direction A<-B|B<-A|both] [--targets ...] [--names classes.json] [--names-b b.json]
@@ -41,7 +41,8 @@ Usage:
   covlasso demo [--threads n] [--report demo.html | --no-report]
   covlasso --help | --version
 
-deps   one lasso per target category on the logit covariance; writes JSON (stdout without --out)
+deps   one lasso per target category on the logit covariance, streamed from the file's rows
+       (bounded by --max-memory); writes JSON (stdout without --out)
 cross  each category of model A as a sparse combination of model B's logits (same rows)
 unseen logits for categories model A never saw, from model B and/or k labelled examples
 diagnose spectrum, rank, best achievable errors and sparsity of the dependencies (and how they

@@ -5,21 +5,28 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readNpy } from '../npy/io';
-import { Matrix } from '../runtime/matrix';
+import { readNpyHeader, readNpyRows } from '../npy/io';
 import { DependencyGraph, dependencyGraph, DependencyGraphOptions, toDOT, toGraphML, toJSON } from '../toolkit/graph';
 import type { DependencyLike, ReplacementEvaluation } from '../toolkit/evaluate';
 import type { DependencyReport } from '../dependencies/types';
 import { UsageError } from './args';
 
-/** Reads a 1-d int32/int64 `.npy` of class labels, one per row of `rows` rows. */
-export async function readLabels(file: string, rows: number): Promise<Int32Array | BigInt64Array> {
-  const arr = await readNpy(file);
-  if (arr.shape.length !== 1 || !(arr.data instanceof Int32Array || arr.data instanceof BigInt64Array)) {
-    throw new UsageError(`--labels: ${file} must be a 1-d int32 or int64 array, got ${arr.dtype} of shape (${arr.shape.join(', ')})`);
+/** Checks from its header that `file` holds `rows` int32/int64 class labels (1-d), reading no data. */
+export async function checkLabels(file: string, rows: number): Promise<void> {
+  const header = await readNpyHeader(file);
+  if (header.shape.length !== 1 || (header.dtype !== 'int32' && header.dtype !== 'int64')) {
+    throw new UsageError(`--labels: ${file} must be a 1-d int32 or int64 array, got ${header.dtype} of shape (${header.shape.join(', ')})`);
   }
-  if (arr.shape[0] !== rows) throw new UsageError(`--labels: ${file} holds ${arr.shape[0]} labels for ${rows} rows`);
-  return arr.data;
+  if (header.shape[0] !== rows) throw new UsageError(`--labels: ${file} holds ${header.shape[0]} labels for ${rows} rows`);
+}
+
+/**
+ * Reads a 1-d int32/int64 `.npy` of class labels, one per row of `rows` rows; with `range`,
+ * only the labels of rows `[begin, end)`.
+ */
+export async function readLabels(file: string, rows: number, range?: [number, number]): Promise<Int32Array | BigInt64Array> {
+  await checkLabels(file, rows);
+  return (await readNpyRows(file, range ?? [0, rows])).data as Int32Array | BigInt64Array;
 }
 
 /** Writes a dependency graph as DOT, GraphML or JSON, chosen by the file extension. */
@@ -33,11 +40,6 @@ export function writeGraph(file: string, report: { targets: readonly (Dependency
   else throw new UsageError(`--graph: ${file}: use a .dot, .graphml or .json file name`);
   fs.writeFileSync(file, text);
   return graph;
-}
-
-/** The evaluation matrix of `--eval` (same categories) or the logits themselves. */
-export function checkEvalShape(evalLogits: Matrix, categories: number, file: string): void {
-  if (evalLogits.cols !== categories) throw new UsageError(`--eval: ${file} has ${evalLogits.cols} categories, the logits ${categories}`);
 }
 
 /** Writes an evaluation into the report: overall numbers and per-target accuracy and recall. */

@@ -125,6 +125,18 @@ export class CovarianceAccumulator {
   }
 
   /**
+   * Column means (float64) of every row accumulated so far, `shift + sum / count` from the state
+   * (X's columns for cross moments): the means behind the intercepts of centered fits. Reads a
+   * copy of the state (the cols × crossCols products included, transiently).
+   * @throws CovlassoRangeError (`ERR_COVLASSO_SHAPE_MISMATCH`) when no rows were accumulated
+   */
+  means(): Float64Array {
+    const { count, shiftX, sumX } = runSync(() => this.native.state());
+    if (count === 0) throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', 'the accumulator holds no rows');
+    return shiftX.map((shift, c) => shift + sumX[c] / count);
+  }
+
+  /**
    * A copy of the raw state (count, shifts, shifted sums and products), enough to rebuild the
    * accumulator exactly with {@link CovarianceAccumulator.fromState}. In a covariance state the
    * strict lower triangle of `moment` is zeroed (only the upper triangle is meaningful).

@@ -7,10 +7,10 @@
  */
 import * as fs from 'node:fs';
 import { CovarianceAccumulator } from './accumulator';
-import { CovlassoAbortError, CovlassoRangeError, CovlassoTypeError, NpyFormatError } from '../runtime/errors';
+import { CovlassoAbortError, CovlassoRangeError, CovlassoTypeError } from '../runtime/errors';
 import { Matrix } from '../runtime/matrix';
 import { checkMomentOptions, checkProductPrecision, MomentOptions, ProductOptions } from './options';
-import { NpyHeader, readNpyHeader } from '../npy/io';
+import { NpyHeader, readExactly, readNpyHeader } from '../npy/io';
 import { checkRunOptions, resolveThreads, RunOptions } from '../runtime/run';
 
 /** Options of {@link covarianceFromNpy} and the other streaming readers. */
@@ -114,8 +114,13 @@ interface Source {
   rowBytes: number;
 }
 
-async function openSource(path: string): Promise<Source> {
-  const header = await readNpyHeader(path);
+/**
+ * The shape `[rows, cols]` of a `.npy` header that holds logits (internal; the CLI checks files
+ * with it before reading any data).
+ * @throws CovlassoRangeError (`ERR_COVLASSO_SHAPE_MISMATCH`) unless 2-d with columns;
+ *   CovlassoTypeError (`ERR_COVLASSO_INVALID_DTYPE`) unless float32/float64
+ */
+export function logitsShape(path: string, header: NpyHeader): [number, number] {
   if (header.shape.length !== 2) {
     throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `${path}: logits must be 2-d (samples × categories), got shape (${header.shape.join(', ')})`);
   }
@@ -124,17 +129,14 @@ async function openSource(path: string): Promise<Source> {
   }
   const [rows, cols] = header.shape;
   if (cols === 0) throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `${path}: logits have no columns`);
-  const fh = await fs.promises.open(path, 'r');
-  return { path, fh, header, rows, cols, rowBytes: cols * (header.dtype === 'float32' ? 4 : 8) };
+  return [rows, cols];
 }
 
-async function readExactly(s: Source, into: Uint8Array, position: number): Promise<void> {
-  let done = 0;
-  while (done < into.length) {
-    const { bytesRead } = await s.fh.read(into, done, into.length - done, position + done);
-    if (bytesRead === 0) throw new NpyFormatError(`${s.path}: the file ended early (was it truncated while being read?)`);
-    done += bytesRead;
-  }
+async function openSource(path: string): Promise<Source> {
+  const header = await readNpyHeader(path);
+  const [rows, cols] = logitsShape(path, header);
+  const fh = await fs.promises.open(path, 'r');
+  return { path, fh, header, rows, cols, rowBytes: cols * (header.dtype === 'float32' ? 4 : 8) };
 }
 
 /** Opens the files, checks options, plans the chunks, streams every row range into a new accumulator. */
@@ -166,7 +168,7 @@ async function accumulate(paths: string[], options: NpyStreamOptions): Promise<C
     const acc = new CovarianceAccumulator(sources[0].cols, cross ? sources[1].cols : undefined);
     const buffers = [0, 1].map(() => sources.map((s) => new ArrayBuffer(chunkRows * s.rowBytes)));
     const readChunk = (set: number, start: number, rows: number): Promise<void> =>
-      Promise.all(sources.map((s, i) => readExactly(s, new Uint8Array(buffers[set][i], 0, rows * s.rowBytes), s.header.dataOffset + start * s.rowBytes))).then(() => undefined);
+      Promise.all(sources.map((s, i) => readExactly(s.fh, new Uint8Array(buffers[set][i], 0, rows * s.rowBytes), s.header.dataOffset + start * s.rowBytes, s.path))).then(() => undefined);
     const total = b - a;
     let lastReport = 0;
     const report = (fraction: number): void => {

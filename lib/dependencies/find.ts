@@ -3,8 +3,10 @@
  * combination of the other categories' logits, found by the CovLasso on the logit covariance.
  * @module
  */
+import { CovarianceAccumulator } from '../covariance/accumulator';
 import { covariance } from '../covariance/in-memory';
-import { CovlassoRangeError } from '../runtime/errors';
+import { accumulateFromNpy, NpyStreamOptions } from '../covariance/stream';
+import { CovlassoRangeError, CovlassoTypeError } from '../runtime/errors';
 import { asMatrix, Matrix, MatrixLike } from '../runtime/matrix';
 import { covLasso, covLassoPath, CovLassoResult } from '../lasso/covlasso';
 import { RunOptions } from '../runtime/run';
@@ -14,16 +16,18 @@ import type { DependencyReport } from './types';
 
 export type { DependencyReport, TargetDependency, TargetPath } from './types';
 
-
+/** Products of a dependency search's covariance unless told otherwise (see `productPrecision`). */
+const DEPENDENCY_PRODUCT_PRECISION = 'float64';
 /** Options of {@link findDependencies}. */
 export interface FindDependenciesOptions extends RunOptions {
   /**
    * Products of the covariance for float32 logits (see `covariance`). Default `'float64'` here:
    * certificates, λ_max and comparisons with float64 references (scikit-learn) then hold to the
-   * last digits; the covariance is a small part of a dependency search's cost.
+   * last digits; the covariance is a small part of a dependency search's cost. Not for an
+   * accumulator (its products were chosen when it was fed).
    */
   productPrecision?: 'float32' | 'float64';
-  /** Rows `[begin, end)` of the logits to fit on (default: all). */
+  /** Rows `[begin, end)` of the logits to fit on (default: all; not for an accumulator). */
   rows?: [number, number];
   /**
    * A separate matrix of logits to fit on (same categories), instead of `logits` itself (e.g.
@@ -66,29 +70,74 @@ export function dependencyReport(
   return { categories: info.categories, samples: info.samples, center: info.center, targets };
 }
 
-/**
- * Finds each target category's sparse dependency on the other categories of the same model.
- * @param logits - N×C logits (float32 or float64), one row per sample
- * @example
- * const report = await findDependencies(logits, { rows: [0, 8000], lambdaRatio: 0.1 });
- * report.targets[0].sources; // the categories target 0 depends on
- */
-export async function findDependencies(logits: MatrixLike, options: FindDependenciesOptions = {}): Promise<DependencyReport> {
+/** The moments a dependency search needs, from logits or from an accumulator. */
+interface FitMoments {
+  S: Matrix;
+  categories: number;
+  samples: number;
+  /** Column means, for centered fits. */
+  means?: Float64Array;
+}
+
+/** The covariance (and means) of the fitted rows of a logits matrix. */
+async function matrixMoments(logits: MatrixLike, options: FindDependenciesOptions, center: boolean, onProgress?: (f: number) => void): Promise<FitMoments> {
   let X = asMatrix(options.fitLogits ?? logits, options.fitLogits ? 'fitLogits' : 'logits');
   if (options.fitLogits) {
     const L = asMatrix(logits, 'logits');
     if (L.cols !== X.cols) throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `fitLogits has ${X.cols} categories, logits ${L.cols}`);
   }
   if (options.rows) X = X.sliceRows(options.rows[0], options.rows[1]);
-  const center = options.center ?? false;
-  if (options.names && options.names.length !== X.cols) {
-    throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `${options.names.length} names for ${X.cols} categories`);
+  checkNames(options.names, X.cols);
+  const { signal, threads } = options;
+  const S = await covariance(X, { center, threads, signal, productPrecision: options.productPrecision ?? DEPENDENCY_PRODUCT_PRECISION, onProgress });
+  return { S, categories: X.cols, samples: X.rows, means: center ? columnMeansOf(X) : undefined };
+}
+
+/** The covariance (and means) of the rows an accumulator holds. */
+function accumulatorMoments(acc: CovarianceAccumulator, options: FindDependenciesOptions, center: boolean): FitMoments {
+  if (acc.isCross) throw new CovlassoTypeError('ERR_COVLASSO_INVALID_ARGUMENT', 'findDependencies() needs a covariance accumulator, not a cross-moment one');
+  for (const key of ['rows', 'fitLogits', 'productPrecision'] as const) {
+    if (options[key] !== undefined) {
+      throw new CovlassoTypeError('ERR_COVLASSO_INVALID_ARGUMENT', `${key} does not apply to an accumulator (choose the rows and products when feeding it)`);
+    }
   }
+  if (acc.count === 0) throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', 'the accumulator holds no rows');
+  checkNames(options.names, acc.cols);
+  return { S: acc.result({ center }), categories: acc.cols, samples: acc.count, means: center ? acc.means() : undefined };
+}
+
+function checkNames(names: readonly string[] | undefined, categories: number): void {
+  if (names && names.length !== categories) {
+    throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `${names.length} names for ${categories} categories`);
+  }
+}
+
+/**
+ * Finds each target category's sparse dependency on the other categories of the same model.
+ * @param logits - N×C logits (float32 or float64), one row per sample; or a covariance
+ *   {@link CovarianceAccumulator} that was fed the rows to fit on (e.g. by `accumulateFromNpy`,
+ *   or merged shards), whose updates have settled: the covariance is then its
+ *   `result({ center })`, the means behind intercepts `shift + sum/count` from its state, and
+ *   `samples` its count (`rows`, `fitLogits` and `productPrecision` do not apply)
+ * @example
+ * const report = await findDependencies(logits, { rows: [0, 8000], lambdaRatio: 0.1 });
+ * report.targets[0].sources; // the categories target 0 depends on
+ * // the same from a file of any size, streamed:
+ * const acc = await accumulateFromNpy('logits.npy', { rows: [0, 8000], productPrecision: 'float64' });
+ * const same = await findDependencies(acc, { lambdaRatio: 0.1 });
+ */
+export async function findDependencies(logits: MatrixLike | CovarianceAccumulator, options: FindDependenciesOptions = {}): Promise<DependencyReport> {
+  const center = options.center ?? false;
   const { signal, threads } = options;
   const progress = options.onProgress;
-  // Progress: the covariance is the first 30%, the lasso the rest.
-  const S = await covariance(X, { center, threads, signal, productPrecision: options.productPrecision ?? 'float64', onProgress: progress && ((f) => progress(0.3 * f)) });
-  const lassoShare = options.path ? 0.35 : 0.7;
+  // Progress: the covariance of a matrix is the first 30%, the lasso (and path) the rest.
+  const streamed = logits instanceof CovarianceAccumulator;
+  const covShare = streamed ? 0 : 0.3;
+  const moments = streamed
+    ? accumulatorMoments(logits, options, center)
+    : await matrixMoments(logits, options, center, progress && ((f) => progress(covShare * f)));
+  const { S } = moments;
+  const lassoShare = (1 - covShare) * (options.path ? 0.5 : 1);
   const result = await covLasso(S, {
     targets: options.targets,
     lambda: options.lambda,
@@ -97,16 +146,11 @@ export async function findDependencies(logits: MatrixLike, options: FindDependen
     maxIter: options.maxIter,
     threads,
     signal,
-    onProgress: progress && ((f) => progress(0.3 + lassoShare * f)),
+    onProgress: progress && ((f) => progress(covShare + lassoShare * f)),
   });
-  const report = dependencyReport(result, {
-    categories: X.cols,
-    samples: X.rows,
-    center,
-    means: center ? columnMeansOf(X) : undefined,
-    names: options.names,
-  });
+  const report = dependencyReport(result, { categories: moments.categories, samples: moments.samples, center, means: moments.means, names: options.names });
   if (options.path) {
+    const pathStart = covShare + lassoShare;
     const path = await covLassoPath(S, {
       targets: options.targets,
       nLambda: options.path.nLambda,
@@ -115,9 +159,35 @@ export async function findDependencies(logits: MatrixLike, options: FindDependen
       maxIter: options.maxIter,
       threads,
       signal,
-      onProgress: progress && ((f) => progress(0.65 + 0.35 * f)),
+      onProgress: progress && ((f) => progress(pathStart + (1 - pathStart) * f)),
     });
     pathSummaries(path).forEach((p, k) => (report.targets[k].path = p));
   }
   return report;
+}
+
+/** Options of {@link findDependenciesFromNpy}: those of {@link findDependencies} and of the stream. */
+export interface FindDependenciesFromNpyOptions extends Omit<FindDependenciesOptions, 'fitLogits'>, Pick<NpyStreamOptions, 'chunkRows' | 'maxMemory'> {}
+
+/**
+ * {@link findDependencies} on rows of a 2-d float32/float64 `.npy` file of any size: the rows
+ * are streamed through {@link accumulateFromNpy} (bounded memory, `maxMemory` / `chunkRows` as
+ * for `covarianceFromNpy`; products in float64 unless `productPrecision` says otherwise), never
+ * holding the file. Equal to `findDependencies` of the loaded matrix: bitwise in S, objectives
+ * and coefficients with the default chunking (multiples of 4096 rows), intercepts within
+ * rounding. Progress: the stream is the first 30%. This is what `covlasso deps` runs.
+ * @example
+ * const report = await findDependenciesFromNpy('logits.npy', { rows: [0, 8000], center: true, maxMemory: '1g' });
+ */
+export async function findDependenciesFromNpy(path: string, options: FindDependenciesFromNpyOptions = {}): Promise<DependencyReport> {
+  const { rows, chunkRows, maxMemory, productPrecision, ...rest } = options;
+  const progress = options.onProgress;
+  const acc = await accumulateFromNpy(path, {
+    rows, chunkRows, maxMemory,
+    productPrecision: productPrecision ?? DEPENDENCY_PRODUCT_PRECISION,
+    threads: options.threads,
+    signal: options.signal,
+    onProgress: progress && ((f) => progress(0.3 * f)),
+  });
+  return findDependencies(acc, { ...rest, onProgress: progress && ((f) => progress(0.3 + 0.7 * f)) });
 }

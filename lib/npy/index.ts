@@ -3,5 +3,5 @@
  * literal parser.
  * @module
  */
-export { readNpy, readNpySync, readNpyHeader, writeNpy, writeNpySync, parseNpy, encodeNpy } from './io';
+export { readNpy, readNpySync, readNpyHeader, readNpyRows, writeNpy, writeNpySync, parseNpy, encodeNpy } from './io';
 export type { NpyArray, NpyDtype, NpyHeader } from './io';

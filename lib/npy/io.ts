@@ -14,7 +14,7 @@
 
 import * as fs from 'node:fs';
 
-import { CovlassoRangeError, CovlassoTypeError } from '../runtime/errors';
+import { CovlassoRangeError, CovlassoTypeError, NpyFormatError } from '../runtime/errors';
 import {
   checkDataLength,
   encodeHeader,
@@ -130,15 +130,39 @@ export function readNpySync(path: string): NpyArray {
   return parseNpy(fs.readFileSync(path));
 }
 
-async function readFully(fh: fs.promises.FileHandle, length: number, position: number): Promise<Uint8Array> {
-  const out = new Uint8Array(length);
+/** Largest single read: Node's fs reads at most 2 GiB − 1 bytes per call. */
+const MAX_READ = 2 ** 30;
+
+async function readFully(fh: fs.promises.FileHandle, into: Uint8Array, position: number): Promise<number> {
   let done = 0;
-  while (done < length) {
-    const { bytesRead } = await fh.read(out, done, length - done, position + done);
+  while (done < into.length) {
+    const { bytesRead } = await fh.read(into, done, Math.min(into.length - done, MAX_READ), position + done);
     if (bytesRead === 0) break;
     done += bytesRead;
   }
-  return out.subarray(0, done);
+  return done;
+}
+
+/**
+ * Fills `into` with the bytes of an open file from `position` (internal; the streaming readers
+ * use it too).
+ * @throws {NpyFormatError} when the file ends first (it was truncated while being read)
+ */
+export async function readExactly(fh: fs.promises.FileHandle, into: Uint8Array, position: number, path: string): Promise<void> {
+  if ((await readFully(fh, into, position)) < into.length) {
+    throw new NpyFormatError(`${path}: the file ended early (was it truncated while being read?)`);
+  }
+}
+
+/** The header of an open `.npy` file, checked against the file's size. */
+async function headerOf(fh: fs.promises.FileHandle): Promise<NpyHeader> {
+  const start = new Uint8Array(PREAMBLE_MAX);
+  const pre = parsePreamble(start.subarray(0, await readFully(fh, start, 0)));
+  const headerBytes = new Uint8Array(pre.headerStart + pre.headerLength);
+  const h = parseHeader(headerBytes.subarray(0, await readFully(fh, headerBytes, 0)), pre);
+  const { size } = await fh.stat();
+  checkDataLength(h, size - h.dataOffset);
+  return { dtype: h.dtype, shape: h.shape, dataOffset: h.dataOffset, fortranOrder: false };
 }
 
 /**
@@ -152,13 +176,48 @@ async function readFully(fh: fs.promises.FileHandle, length: number, position: n
 export async function readNpyHeader(path: string): Promise<NpyHeader> {
   const fh = await fs.promises.open(path, 'r');
   try {
-    const start = await readFully(fh, PREAMBLE_MAX, 0);
-    const pre = parsePreamble(start);
-    const headerBytes = await readFully(fh, pre.headerStart + pre.headerLength, 0);
-    const h = parseHeader(headerBytes, pre);
-    const { size } = await fh.stat();
-    checkDataLength(h, size - h.dataOffset);
-    return { dtype: h.dtype, shape: h.shape, dataOffset: h.dataOffset, fortranOrder: false };
+    return await headerOf(fh);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Reads rows `[begin, end)` of a `.npy` file (slices along its first dimension) and nothing
+ * else: the header, then just those bytes, into a fresh typed array. Memory is that of the rows
+ * read, whatever the file's size (there is no 2 GiB limit as with reading the whole file).
+ *
+ * @param path File path.
+ * @param rows `[begin, end)` with `0 ≤ begin ≤ end ≤ shape[0]` (`begin === end` reads no rows).
+ * @returns dtype, the shape `[end − begin, ...shape.slice(1)]` and the elements in C order.
+ * @throws {NpyFormatError} see {@link parseNpy} (including a file shorter than its shape, or
+ *   one truncated while being read). A missing file rejects with Node's own `ENOENT` error.
+ * @throws {CovlassoRangeError} (`ERR_COVLASSO_SHAPE_MISMATCH`) when the range is reversed or
+ *   outside `[0, shape[0]]`, or the array is 0-d.
+ * @throws {CovlassoTypeError} (`ERR_COVLASSO_INVALID_ARGUMENT`) when `rows` is not a pair of integers.
+ * @example
+ * const evalRows = await readNpyRows('logits.npy', [8000, 12000]); // 4000 × C, nothing more read
+ */
+export async function readNpyRows(path: string, rows: readonly [number, number]): Promise<NpyArray> {
+  if (!Array.isArray(rows) || rows.length !== 2 || !rows.every((r) => Number.isSafeInteger(r))) {
+    throw new CovlassoTypeError('ERR_COVLASSO_INVALID_ARGUMENT', `rows must be a [begin, end) pair of integers, got ${JSON.stringify(rows)}`);
+  }
+  const [begin, end] = rows;
+  const fh = await fs.promises.open(path, 'r');
+  try {
+    const h = await headerOf(fh);
+    if (h.shape.length === 0) throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `${path}: a 0-d array has no rows`);
+    const n = h.shape[0];
+    if (begin < 0 || begin > end || end > n) {
+      throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `${path}: rows [${begin}, ${end}) are not a range of the file's ${n} rows`);
+    }
+    const shape = [end - begin, ...h.shape.slice(1)];
+    const rowElements = h.shape.slice(1).reduce((a, d) => a * d, 1);
+    const itemSize = ITEM_SIZE[h.dtype];
+    const bytes = new Uint8Array((end - begin) * rowElements * itemSize);
+    await readExactly(fh, bytes, h.dataOffset + begin * rowElements * itemSize, path);
+    if (!HOST_LITTLE_ENDIAN) swapBytes(bytes, itemSize);
+    return { dtype: h.dtype, shape, data: typedView(h.dtype, bytes.buffer, 0, (end - begin) * rowElements) };
   } finally {
     await fh.close();
   }
