@@ -21,6 +21,7 @@ import {
   findDependenciesFromNpy,
   readNpy,
   readNpyRows,
+  readNpySync,
   writeNpySync,
 } from '../lib';
 import { randomLogits } from './support/reference-lasso';
@@ -227,9 +228,18 @@ describe('a sparse 2.5 GB logits file', () => {
     if (big) fs.rmSync(big, { force: true });
   });
 
-  it('is over 2 GiB: reading it whole fails, readNpyRows reads just the rows asked for', async () => {
+  it('is over 2 GiB: readNpy and readNpySync read it whole (fs.readFile could not), readNpyRows reads just the rows asked for', async () => {
     expect(fs.statSync(big).size).toBe(2_500_000_128);
-    await expect(readNpy(big)).rejects.toMatchObject({ code: 'ERR_FS_FILE_TOO_LARGE' });
+    await expect(fs.promises.readFile(big)).rejects.toMatchObject({ code: 'ERR_FS_FILE_TOO_LARGE' });
+    for (const read of [() => readNpy(big), async () => readNpySync(big)]) {
+      const whole = await read(); // one 2.5 GB array at a time
+      expect(whole.shape).toEqual([rows, cols]);
+      const data = whole.data as Float32Array;
+      expect(data.length).toBe(rows * cols);
+      expect(Array.from(data.subarray(0, 4))).toEqual(Array.from(head.subarray(0, 4)));
+      expect(Array.from(data.subarray((fitBegin + fitRows - 1) * cols, (fitBegin + fitRows) * cols))).toEqual(Array.from(fit.subarray((fitRows - 1) * cols)));
+      expect(data[rows * cols - 1]).toBe(0);
+    }
     const part = await readNpyRows(big, [fitBegin + 5, fitBegin + 8]);
     expect(part.shape).toEqual([3, cols]);
     expect(Array.from(part.data as Float32Array)).toEqual(Array.from(fit.subarray(5 * cols, 8 * cols)));
@@ -240,7 +250,10 @@ describe('a sparse 2.5 GB logits file', () => {
   it('covlasso deps --rows a:b --eval-rows succeeds with a peak RSS far below the file size, equal to the in-memory path', async () => {
     const rssFile = file('rss.txt');
     const preload = file('rss.js');
-    fs.writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(rssFile)}, String(process.resourceUsage().maxRSS)));\n`);
+    // The child's own peak: VmHWM of /proc/self/status (per address space, so it starts afresh at
+    // exec; getrusage's maxRSS would carry the parent's high-water mark over the fork). KiB.
+    const peak = `(() => { try { return Number(/VmHWM:\\s*(\\d+)/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1]); } catch { return process.resourceUsage().maxRSS; } })()`;
+    fs.writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(rssFile)}, String(${peak})));\n`);
     const out = file('big-deps.json');
     const r = spawnSync(
       process.execPath,
@@ -250,7 +263,7 @@ describe('a sparse 2.5 GB logits file', () => {
     );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const peakBytes = Number(fs.readFileSync(rssFile, 'utf8')) * 1024; // maxRSS is in KiB
+    const peakBytes = Number(fs.readFileSync(rssFile, 'utf8')) * 1024; // KiB
     console.log(`covlasso deps on a 2.5 GB sparse file: peak RSS ${(peakBytes / 2 ** 20).toFixed(1)} MiB`);
     expect(peakBytes).toBeGreaterThan(0);
     expect(peakBytes).toBeLessThan(600 * 2 ** 20);

@@ -109,25 +109,61 @@ export function parseNpy(buf: Uint8Array): NpyArray {
 }
 
 /**
- * Reads a `.npy` file.
+ * Reads a `.npy` file of any size (also over 2 GiB, which `fs.readFile` refuses): the whole file
+ * in chunks into one preallocated buffer, then {@link parseNpy} on it.
  *
  * @param path File path.
  * @returns dtype, shape and the elements in C order (a zero-copy view on the file's bytes).
  * @throws {NpyFormatError} see {@link parseNpy}. A missing file rejects with Node's own `ENOENT` error.
  */
 export async function readNpy(path: string): Promise<NpyArray> {
-  return parseNpy(await fs.promises.readFile(path));
+  const fh = await fs.promises.open(path, 'r');
+  try {
+    const bytes = new Uint8Array((await fh.stat()).size);
+    await readExactly(fh, bytes, 0, path);
+    return parseNpy(bytes);
+  } finally {
+    await fh.close();
+  }
 }
 
 /**
- * Synchronous twin of {@link readNpy}.
+ * Synchronous twin of {@link readNpy} (also for files over 2 GiB).
  *
  * @param path File path.
  * @returns dtype, shape and the elements in C order.
  * @throws {NpyFormatError} see {@link parseNpy}. A missing file throws Node's own `ENOENT` error.
  */
 export function readNpySync(path: string): NpyArray {
-  return parseNpy(fs.readFileSync(path));
+  const fd = fs.openSync(path, 'r');
+  try {
+    const bytes = new Uint8Array(fs.fstatSync(fd).size);
+    if (readFullySync(fd, bytes, 0) < bytes.length) throw new NpyFormatError(`${path}: the file ended early (was it truncated while being read?)`);
+    return parseNpy(bytes);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function elementsOf(shape: readonly number[]): number {
+  return shape.reduce((a, d) => a * d, 1);
+}
+
+/** The array over freshly read little-endian bytes (swapped in place on a big-endian host). */
+function arrayOf(dtype: NpyDtype, shape: number[], bytes: Uint8Array): NpyArray {
+  const itemSize = ITEM_SIZE[dtype];
+  if (!HOST_LITTLE_ENDIAN) swapBytes(bytes, itemSize);
+  return { dtype, shape, data: typedView(dtype, bytes.buffer, 0, bytes.length / itemSize) };
+}
+
+function readFullySync(fd: number, into: Uint8Array, position: number): number {
+  let done = 0;
+  while (done < into.length) {
+    const bytesRead = fs.readSync(fd, into, done, Math.min(into.length - done, MAX_READ), position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done;
 }
 
 /** Largest single read: Node's fs reads at most 2 GiB − 1 bytes per call. */
@@ -212,12 +248,11 @@ export async function readNpyRows(path: string, rows: readonly [number, number])
       throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `${path}: rows [${begin}, ${end}) are not a range of the file's ${n} rows`);
     }
     const shape = [end - begin, ...h.shape.slice(1)];
-    const rowElements = h.shape.slice(1).reduce((a, d) => a * d, 1);
+    const rowElements = elementsOf(h.shape.slice(1));
     const itemSize = ITEM_SIZE[h.dtype];
     const bytes = new Uint8Array((end - begin) * rowElements * itemSize);
     await readExactly(fh, bytes, h.dataOffset + begin * rowElements * itemSize, path);
-    if (!HOST_LITTLE_ENDIAN) swapBytes(bytes, itemSize);
-    return { dtype: h.dtype, shape, data: typedView(h.dtype, bytes.buffer, 0, (end - begin) * rowElements) };
+    return arrayOf(h.dtype, shape, bytes);
   } finally {
     await fh.close();
   }
