@@ -5,15 +5,16 @@
 import * as fs from 'node:fs';
 import { CovarianceAccumulator } from '../covariance/accumulator';
 import { accumulateFromNpy, logitsShape, parseByteSize } from '../covariance/stream';
+import { CovlassoRangeError } from '../runtime/errors';
 import { Matrix } from '../runtime/matrix';
-import { readNpyHeader, readNpyRows, writeNpy } from '../npy/io';
-import { DependencyReport, findDependencies, findDependenciesFromNpy } from '../dependencies/find';
+import { readNpy, readNpyHeader, readNpyRows, writeNpy } from '../npy/io';
+import { dependenciesFromCovariance, DependencyReport, findDependencies, FindDependenciesOptions, findDependenciesFromNpy } from '../dependencies/find';
 import { evaluateReplacement } from '../toolkit/evaluate';
 import { attachEvaluation, checkLabels, readLabels, writeGraph } from './toolkit-io';
 import { indexListOption, numberOption, onePositional, parseArgs, ParsedArgs, positiveInteger, rangeOption, UsageError, writeJsonOutput } from './args';
 import { demoData } from './demo-data';
 import { renderReport } from '../report';
-import { progressBar } from './progress';
+import { progressBar, withProgressBar } from './progress';
 
 
 /**
@@ -49,41 +50,98 @@ function threadsOption(args: ParsedArgs): number | undefined {
 export async function runDeps(argv: readonly string[]): Promise<void> {
   const args = parseArgs(
     argv,
-    ['rows', 'targets', 'lambda-ratio', 'lambda', 'tol', 'max-iter', 'threads', 'out', 'names', 'eval-rows', 'eval', 'labels', 'graph', 'max-memory', 'chunk-rows'],
+    ['rows', 'targets', 'lambda-ratio', 'lambda', 'tol', 'max-iter', 'threads', 'out', 'names', 'eval-rows', 'eval', 'labels', 'graph', 'max-memory', 'chunk-rows', 'cov', 'state', 'ddof'],
     ['center', 'progress', 'quiet'],
   );
   const evaluating = args.values.has('eval-rows') || args.values.has('eval');
   if (evaluating !== args.values.has('labels')) throw new UsageError('--eval-rows / --eval and --labels go together');
-  const file = onePositional(args, 'logits file');
+  const source = depsSource(args);
   if (args.values.has('lambda') && args.values.has('lambda-ratio')) throw new UsageError('give --lambda or --lambda-ratio, not both');
-  const lambda = numberOption(args, 'lambda');
-  const lambdaRatio = numberOption(args, 'lambda-ratio');
-  const tol = numberOption(args, 'tol');
-  const maxIter = numberOption(args, 'max-iter', positiveInteger);
-  const threads = threadsOption(args);
-  const maxMemory = byteSizeOption(args, 'max-memory');
-  const chunkRows = numberOption(args, 'chunk-rows', positiveInteger);
-  const [samples, categories] = logitsShape(file, await readNpyHeader(file));
-  const rows = args.values.has('rows') ? rangeOption(args.values.get('rows')!, samples, 'rows') : undefined;
+  const options = {
+    lambda: numberOption(args, 'lambda'),
+    lambdaRatio: numberOption(args, 'lambda-ratio'),
+    tol: numberOption(args, 'tol'),
+    maxIter: numberOption(args, 'max-iter', positiveInteger),
+    threads: threadsOption(args),
+    center: args.switches.has('center'),
+    ddof: numberOption(args, 'ddof', (v) => v >= 0),
+  };
+  const categories = await source.categories();
   const targets = args.values.has('targets') ? indexListOption(args.values.get('targets')!, categories, 'targets') : undefined;
   const names = args.values.has('names') ? readNames(args.values.get('names')!, categories) : undefined;
-  const evaluate = evaluating ? await prepareEvaluation(file, categories, args) : undefined;
-  const bar = progressBar(args.switches, 'deps');
-  let report: DependencyReport;
-  try {
-    report = await findDependenciesFromNpy(file, {
-      rows, targets, lambda, lambdaRatio, tol, maxIter, threads, names, maxMemory, chunkRows,
-      center: args.switches.has('center'),
-      onProgress: bar.update,
-    });
-  } finally {
-    bar.done();
-  }
+  const evaluate = evaluating ? await prepareEvaluation(source.file, categories, args) : undefined;
+  const report = await withProgressBar(args.switches, 'deps', (onProgress) => source.solve({ ...options, targets, names, onProgress }));
   if (evaluate) await evaluate(report);
   if (args.values.has('graph')) writeGraph(args.values.get('graph')!, report);
   writeJsonOutput(args, report);
   const unconverged = report.targets.filter((t) => !t.converged).length;
   if (unconverged > 0) process.stderr.write(`covlasso: warning: ${unconverged} target(s) did not converge (raise --max-iter)\n`);
+}
+
+/** Where `deps` gets its covariance: a logits file (streamed), a saved covariance, or accumulator states. */
+interface DepsSource {
+  /** The logits file (for --eval-rows without --eval), when there is one. */
+  file?: string;
+  categories(): Promise<number>;
+  solve(options: FindDependenciesOptions): Promise<DependencyReport>;
+}
+
+function depsSource(args: ParsedArgs): DepsSource {
+  const given = [args.positionals.length > 0, args.values.has('cov'), args.values.has('state')].filter(Boolean).length;
+  if (given !== 1) throw new UsageError('deps needs one of: a logits file, --cov S.npy, or --state a.cov[,b.cov,...]');
+  if (args.positionals.length > 0) {
+    const file = onePositional(args, 'logits file');
+    const maxMemory = byteSizeOption(args, 'max-memory');
+    const chunkRows = numberOption(args, 'chunk-rows', positiveInteger);
+    let shape: [number, number] | undefined;
+    const header = async (): Promise<[number, number]> => (shape ??= logitsShape(file, await readNpyHeader(file)));
+    return {
+      file,
+      categories: async () => (await header())[1],
+      solve: async (options) => {
+        const rows = args.values.has('rows') ? rangeOption(args.values.get('rows')!, (await header())[0], 'rows') : undefined;
+        return findDependenciesFromNpy(file, { ...options, rows, maxMemory, chunkRows });
+      },
+    };
+  }
+  for (const flag of ['rows', 'max-memory', 'chunk-rows']) {
+    if (args.values.has(flag)) throw new UsageError(`--${flag} applies to a logits file, not to --cov/--state`);
+  }
+  if (args.values.has('eval-rows') && !args.values.has('eval')) throw new UsageError('with --cov/--state, --eval-rows needs --eval <logits.npy>');
+  if (args.values.has('cov')) {
+    if (args.values.has('ddof')) throw new UsageError('--ddof applies when the covariance is formed (cov --ddof, or deps --state)');
+    const file = args.values.get('cov')!;
+    let S: Matrix | undefined;
+    const load = async (): Promise<Matrix> => (S ??= await readCovariance(file));
+    return {
+      categories: async () => (await load()).cols,
+      solve: async ({ ddof: _ddof, ...options }) => dependenciesFromCovariance(await load(), options),
+    };
+  }
+  const files = args.values.get('state')!.split(',').filter((f) => f !== '');
+  let acc: CovarianceAccumulator | undefined;
+  const load = async (): Promise<CovarianceAccumulator> => (acc ??= await loadStates(files));
+  return {
+    categories: async () => (await load()).cols,
+    solve: async (options) => findDependencies(await load(), options),
+  };
+}
+
+/** A saved C×C float64 (or float32) covariance, e.g. from `covlasso cov --out`. */
+async function readCovariance(file: string): Promise<Matrix> {
+  const array = await readNpy(file);
+  if (array.shape.length !== 2 || array.shape[0] !== array.shape[1] || (array.dtype !== 'float64' && array.dtype !== 'float32')) {
+    throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `--cov: ${file} must be a square float64/float32 matrix, got ${array.dtype} (${array.shape.join(', ')})`);
+  }
+  return new Matrix(array.shape[0], array.shape[1], array.data as Float32Array | Float64Array);
+}
+
+/** One accumulator from one or more `.cov` state files, merged in order. */
+async function loadStates(files: readonly string[]): Promise<CovarianceAccumulator> {
+  if (files.length === 0) throw new UsageError('--state needs one or more .cov files');
+  const acc = await CovarianceAccumulator.load(files[0]);
+  for (const file of files.slice(1)) acc.merge(await CovarianceAccumulator.load(file));
+  return acc;
 }
 
 /**
@@ -92,8 +150,9 @@ export async function runDeps(argv: readonly string[]): Promise<void> {
  * rows of the logits and of the labels and writes accuracy and recall before and after replacing
  * each target's logit (and all at once) into the report.
  */
-async function prepareEvaluation(file: string, categories: number, args: ParsedArgs): Promise<(report: DependencyReport) => Promise<void>> {
+async function prepareEvaluation(file: string | undefined, categories: number, args: ParsedArgs): Promise<(report: DependencyReport) => Promise<void>> {
   const evalFile = args.values.get('eval') ?? file;
+  if (evalFile === undefined) throw new UsageError('--eval-rows needs --eval <logits.npy> here');
   const [samples, evalCategories] = logitsShape(evalFile, await readNpyHeader(evalFile));
   if (evalCategories !== categories) throw new UsageError(`--eval: ${evalFile} has ${evalCategories} categories, the logits ${categories}`);
   const rows = args.values.has('eval-rows') ? rangeOption(args.values.get('eval-rows')!, samples, 'eval-rows') : ([0, samples] as [number, number]);
@@ -122,9 +181,7 @@ async function mergeStates(args: ParsedArgs): Promise<CovarianceAccumulator> {
   for (const flag of ['rows', 'max-memory', 'chunk-rows', 'threads']) {
     if (args.values.has(flag)) throw new UsageError(`--${flag} does not apply to --merge`);
   }
-  const acc = await CovarianceAccumulator.load(args.positionals[0]);
-  for (const file of args.positionals.slice(1)) acc.merge(await CovarianceAccumulator.load(file));
-  return acc;
+  return loadStates(args.positionals);
 }
 
 /**

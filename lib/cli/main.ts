@@ -22,6 +22,8 @@ Usage:
                 [--center] [--tol t] [--max-iter n] [--threads n] [--names classes.json]
                 [--max-memory 1g] [--chunk-rows n] [--out deps.json] [--progress | --quiet]
                 [--eval-rows a:b | --eval other.npy] [--labels labels.npy] [--graph out.dot|.graphml|.json]
+  covlasso deps --cov S.npy [--center] ...          (a covariance saved by cov --out)
+  covlasso deps --state a.cov[,b.cov,...] [--center] [--ddof d] ...   (shards saved by cov --save-state)
   covlasso cross <A.npy> <B.npy> [--rows a:b] [--lambda-ratio r | --lambda x] [--center]
                 [--direction A<-B|B<-A|both] [--targets ...] [--names classes.json] [--names-b b.json]
                 [--eval-rows a:b --labels labels.npy] [--graph out.dot] [--out cross.json]
@@ -29,7 +31,8 @@ Usage:
                 [--examples k] [--lambda-ratio r] [--examples-lambda-ratio r] [--no-center]
                 [--names classes.json] [--out unseen.json]
   covlasso diagnose <logits.npy> [--rows a:b] [--center] [--lambda-ratio r] [--thresholds 0.01,0.05]
-                [--sizes 100,200,500] [--seed s] [--no-best-error] [--out diag.json]
+                [--sizes 100,200,500] [--seed s] [--no-best-error] [--eigensolver dense|range|auto]
+                [--rank-hint r] [--out diag.json]
   covlasso choose <logits.npy> --labels labels.npy --fit-rows a:b --eval-rows a:b [--targets ...]
                 [--center] [--n-lambda 50] [--ratio-min r] [--recall-tolerance t]
                 [--accuracy-tolerance t] [--reference-ratio 0.02] [--names classes.json] [--out choose.json]
@@ -42,7 +45,8 @@ Usage:
   covlasso --help | --version
 
 deps   one lasso per target category on the logit covariance, streamed from the file's rows
-       (bounded by --max-memory); writes JSON (stdout without --out)
+       (bounded by --max-memory), or on a saved covariance (--cov) or merged shard states
+       (--state, where --center/--ddof mean what they mean for cov); writes JSON (stdout without --out)
 cross  each category of model A as a sparse combination of model B's logits (same rows)
 unseen logits for categories model A never saw, from model B and/or k labelled examples
 diagnose spectrum, rank, best achievable errors and sparsity of the dependencies (and how they
@@ -55,7 +59,7 @@ report a self-contained HTML page (graph, source bars, λ paths, histograms, acc
 demo   runs the whole job on a built-in synthetic model and prints the strongest dependencies
 
 λ convention: our λ is scikit-learn's alpha (objective ½·variance + λ‖β‖₁); the paper's λ is 2× ours.
-Environment: COVLASSO_THREADS (default thread count).
+Environment: COVLASSO_THREADS (default thread count), COVLASSO_BACKEND (cpu | cuda | auto).
 `;
 
 /** Runs the CLI with the given arguments; resolves to the exit status. */

@@ -9,6 +9,7 @@ import { accumulateFromNpy, NpyStreamOptions } from '../covariance/stream';
 import { CovlassoRangeError, CovlassoTypeError } from '../runtime/errors';
 import { asMatrix, Matrix, MatrixLike } from '../runtime/matrix';
 import { covLasso, covLassoPath, CovLassoResult } from '../lasso/covlasso';
+import { progressStages } from '../runtime/progress';
 import { RunOptions } from '../runtime/run';
 import { columnMeansOf } from '../covariance/columns';
 import { pathSummaries, targetRecords } from './records';
@@ -48,6 +49,8 @@ export interface FindDependenciesOptions extends RunOptions {
   lambdaRatio?: number;
   /** Center the logits (fit an intercept), like scikit-learn's `fit_intercept=True`. */
   center?: boolean;
+  /** Delta degrees of freedom of the centered covariance (default 0; see `covariance`). */
+  ddof?: number;
   /** Certificate tolerance: gap ≤ tol · variance (default 1e-6). */
   tol?: number;
   /** Coordinate-descent sweeps allowed per target (default 100000). */
@@ -89,7 +92,7 @@ async function matrixMoments(logits: MatrixLike, options: FindDependenciesOption
   if (options.rows) X = X.sliceRows(options.rows[0], options.rows[1]);
   checkNames(options.names, X.cols);
   const { signal, threads } = options;
-  const S = await covariance(X, { center, threads, signal, productPrecision: options.productPrecision ?? DEPENDENCY_PRODUCT_PRECISION, onProgress });
+  const S = await covariance(X, { center, ddof: options.ddof, threads, signal, productPrecision: options.productPrecision ?? DEPENDENCY_PRODUCT_PRECISION, onProgress });
   return { S, categories: X.cols, samples: X.rows, means: center ? columnMeansOf(X) : undefined };
 }
 
@@ -103,7 +106,7 @@ function accumulatorMoments(acc: CovarianceAccumulator, options: FindDependencie
   }
   if (acc.count === 0) throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', 'the accumulator holds no rows');
   checkNames(options.names, acc.cols);
-  return { S: acc.result({ center }), categories: acc.cols, samples: acc.count, means: center ? acc.means() : undefined };
+  return { S: acc.result({ center, ddof: options.ddof }), categories: acc.cols, samples: acc.count, means: center ? acc.means() : undefined };
 }
 
 function checkNames(names: readonly string[] | undefined, categories: number): void {
@@ -128,7 +131,6 @@ function checkNames(names: readonly string[] | undefined, categories: number): v
  */
 export async function findDependencies(logits: MatrixLike | CovarianceAccumulator, options: FindDependenciesOptions = {}): Promise<DependencyReport> {
   const center = options.center ?? false;
-  const { signal, threads } = options;
   const progress = options.onProgress;
   // Progress: the covariance of a matrix is the first 30%, the lasso (and path) the rest.
   const streamed = logits instanceof CovarianceAccumulator;
@@ -136,8 +138,14 @@ export async function findDependencies(logits: MatrixLike | CovarianceAccumulato
   const moments = streamed
     ? accumulatorMoments(logits, options, center)
     : await matrixMoments(logits, options, center, progress && ((f) => progress(covShare * f)));
+  return solveDependencies(moments, center, options, progress && ((f) => progress(covShare + (1 - covShare) * f)));
+}
+
+/** The lasso (and path) of every target on the fitted moments, as a report. */
+async function solveDependencies(moments: FitMoments, center: boolean, options: FindDependenciesOptions, progress?: (f: number) => void): Promise<DependencyReport> {
   const { S } = moments;
-  const lassoShare = (1 - covShare) * (options.path ? 0.5 : 1);
+  const { signal, threads } = options;
+  const [solveProgress, pathProgress] = progressStages(progress, [1, options.path ? 1 : 0]);
   const result = await covLasso(S, {
     targets: options.targets,
     lambda: options.lambda,
@@ -146,11 +154,10 @@ export async function findDependencies(logits: MatrixLike | CovarianceAccumulato
     maxIter: options.maxIter,
     threads,
     signal,
-    onProgress: progress && ((f) => progress(covShare + lassoShare * f)),
+    onProgress: solveProgress,
   });
   const report = dependencyReport(result, { categories: moments.categories, samples: moments.samples, center, means: moments.means, names: options.names });
   if (options.path) {
-    const pathStart = covShare + lassoShare;
     const path = await covLassoPath(S, {
       targets: options.targets,
       nLambda: options.path.nLambda,
@@ -159,11 +166,40 @@ export async function findDependencies(logits: MatrixLike | CovarianceAccumulato
       maxIter: options.maxIter,
       threads,
       signal,
-      onProgress: progress && ((f) => progress(pathStart + (1 - pathStart) * f)),
+      onProgress: pathProgress,
     });
     pathSummaries(path).forEach((p, k) => (report.targets[k].path = p));
   }
   return report;
+}
+
+/** Options of {@link dependenciesFromCovariance}. */
+export interface DependenciesFromCovarianceOptions extends Omit<FindDependenciesOptions, 'rows' | 'fitLogits' | 'productPrecision' | 'ddof'> {
+  /** Rows the covariance was computed from (recorded in the report; default 0: unknown). */
+  samples?: number;
+  /** `center`: whether S is a centered covariance (recorded); with `means` the report carries intercepts. */
+  means?: Float64Array;
+}
+
+/**
+ * {@link findDependencies} on a covariance computed beforehand (e.g. `covlasso cov --out S.npy`):
+ * every target's lasso on S as given. Intercepts need the column means (`means`, with
+ * `center: true`); without them a centered fit's report has none.
+ * @example
+ * const S = await readNpy('S.npy');
+ * const report = await dependenciesFromCovariance(new Matrix(C, C, S.data as Float64Array), { center: true, samples: 8000 });
+ */
+export async function dependenciesFromCovariance(S: MatrixLike, options: DependenciesFromCovarianceOptions = {}): Promise<DependencyReport> {
+  const cov = asMatrix(S, 'S');
+  if (cov.rows !== cov.cols) throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `S must be square, got ${cov.rows}x${cov.cols}`);
+  checkNames(options.names, cov.cols);
+  const samples = options.samples ?? 0;
+  if (!Number.isSafeInteger(samples) || samples < 0) throw new CovlassoRangeError('ERR_COVLASSO_INVALID_ARGUMENT', `samples must be a non-negative integer, got ${samples}`);
+  if (options.means !== undefined && options.means.length !== cov.cols) {
+    throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `means must hold ${cov.cols} values, got ${options.means.length}`);
+  }
+  const center = options.center ?? false;
+  return solveDependencies({ S: cov, categories: cov.cols, samples, means: options.means }, center, options, options.onProgress);
 }
 
 /** Options of {@link findDependenciesFromNpy}: those of {@link findDependencies} and of the stream. */

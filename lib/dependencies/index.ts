@@ -2,6 +2,6 @@
  * Neural dependencies within one model: {@link findDependencies} and the records it writes.
  * @module
  */
-export { findDependencies, findDependenciesFromNpy, dependencyReport } from './find';
-export type { FindDependenciesOptions, FindDependenciesFromNpyOptions } from './find';
+export { findDependencies, findDependenciesFromNpy, dependenciesFromCovariance, dependencyReport } from './find';
+export type { FindDependenciesOptions, FindDependenciesFromNpyOptions, DependenciesFromCovarianceOptions } from './find';
 export type { DependencyReport, TargetDependency, TargetPath } from './types';
