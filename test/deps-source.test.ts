@@ -66,7 +66,7 @@ describe('deps --cov (a covariance saved by cov --out)', () => {
     }
     const both = runCli('deps', file('logits.npy'), '--cov', file('S.npy'));
     expect(both.status).toBe(2);
-    expect(both.stderr).toMatch(/one of/);
+    expect(both.stderr).toMatch(/expected exactly one logits file/);
     const none = runCli('deps');
     expect(none.status).toBe(2);
   });

@@ -89,10 +89,12 @@ describe('streaming stays off the main thread', () => {
     log(`streamed: ${JSON.stringify(streamed)}`);
     for (const r of [inMemory, streamed]) {
       // The work takes far longer than these bounds (r.ms > 250 ms; ~1.4 s on 2 cores): had it
-      // run on the main thread, the longest timer gap would be the whole run.
+      // run on the main thread, the longest timer gap would be the whole run. On a machine
+      // loaded by other jobs every delay stretches with the run, so the bounds do too (a tenth
+      // and a quarter of the run), never below the quiet-machine ones.
       expect(r.ms).toBeGreaterThan(250);
-      expect(r.p99).toBeLessThan(50);
-      expect(r.gap).toBeLessThan(250);
+      expect(r.p99).toBeLessThan(Math.max(50, r.ms / 10));
+      expect(r.gap).toBeLessThan(Math.max(250, r.ms / 4));
     }
   });
 

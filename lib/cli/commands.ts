@@ -88,7 +88,7 @@ interface DepsSource {
 
 function depsSource(args: ParsedArgs): DepsSource {
   const given = [args.positionals.length > 0, args.values.has('cov'), args.values.has('state')].filter(Boolean).length;
-  if (given !== 1) throw new UsageError('deps needs one of: a logits file, --cov S.npy, or --state a.cov[,b.cov,...]');
+  if (given !== 1) throw new UsageError(`deps expected exactly one logits file, or --cov S.npy, or --state a.cov[,b.cov,...]; got ${args.positionals.length} files${given > 1 ? ' and --cov/--state' : ''}`);
   if (args.positionals.length > 0) {
     const file = onePositional(args, 'logits file');
     const maxMemory = byteSizeOption(args, 'max-memory');
