@@ -30,7 +30,7 @@ struct LassoProblem {
 // The λ sequence every target walks through, warm-starting each from the previous one.
 // relative: λ = value · λ_max(t), λ_max(t) = max over allowed penalised j of |s_t[j]| / w_j
 // (s_t[j] / w_j when positive), divided by l1_ratio: the smallest λ with β = 0 optimal when
-// every coordinate is penalised.
+// every coordinate is penalised (Penalty::lambda_max, lasso_penalty.hpp).
 struct LambdaSequence {
   std::vector<double> values;  // one value: a single fit; several (decreasing): a path
   bool relative = true;

@@ -29,12 +29,7 @@ TargetSolver::TargetSolver(const LassoProblem& problem, const LassoSettings& set
 }
 
 Penalty TargetSolver::penalty_at(double lambda) const {
-  Penalty pen;
-  pen.l1 = lambda * settings_.l1_ratio;
-  pen.l2 = lambda * (1 - settings_.l1_ratio);
-  pen.positive = settings_.positive;
-  pen.weights = problem_.penalty_factor;
-  return pen;
+  return Penalty::at(lambda, settings_.l1_ratio, settings_.positive, problem_.penalty_factor);
 }
 
 double TargetSolver::load_target(int64_t t, const SparseCoef* warm) {
@@ -55,14 +50,7 @@ double TargetSolver::load_target(int64_t t, const SparseCoef* warm) {
       beta_[j] = warm->values[e];
     }
   }
-  const Penalty unit = penalty_at(1.0);
-  double lambda_max = 0;
-  for (int64_t j = 0; j < p_; ++j) {
-    const double w = unit.weight(j);
-    if (j == exclude_ || w <= 0) continue;
-    lambda_max = std::max(lambda_max, (settings_.positive ? std::max(s_[j], 0.0) : std::fabs(s_[j])) / w);
-  }
-  return lambda_max / settings_.l1_ratio;
+  return penalty_at(1.0).lambda_max(s_.data(), static_cast<size_t>(p_), exclude_);
 }
 
 // q = Gβ from scratch, summing over the non-zeros in index order (deterministic, no drift).
