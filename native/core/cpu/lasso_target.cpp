@@ -24,9 +24,7 @@ size_t count_nonzero(const std::vector<double>& v) {
 }  // namespace
 
 TargetSolver::TargetSolver(const LassoProblem& problem, const LassoSettings& settings, const CancelFlag* cancel)
-    : problem_(problem), settings_(settings), cancel_(cancel), p_(problem.gram.rows), diag_(p_), s_(p_), beta_(p_), q_(p_) {
-  for (int64_t j = 0; j < p_; ++j) diag_[j] = problem.gram.at(j, j);
-}
+    : problem_(problem), settings_(settings), cancel_(cancel), p_(problem.gram.rows), diag_(problem.gram_diagonal), s_(p_), beta_(p_), q_(p_) {}
 
 Penalty TargetSolver::penalty_at(double lambda) const {
   return Penalty::at(lambda, settings_.l1_ratio, settings_.positive, problem_.penalty_factor);
@@ -202,7 +200,7 @@ TargetSolver::Outcome TargetSolver::solve(double lambda) {
   size_t previous_size = static_cast<size_t>(-1);
   recompute_q();
   for (;;) {
-    outcome.certificate = certify(p_, beta_.data(), q_.data(), s_.data(), diag_.data(), d_, pen, exclude_);
+    outcome.certificate = certify(p_, beta_.data(), q_.data(), s_.data(), diag_, d_, pen, exclude_);
     if (outcome.certificate.gap <= target_gap && outcome.certificate.unpenalised_kkt <= target_gap) {
       outcome.converged = true;
       break;

@@ -24,6 +24,7 @@ namespace covlasso {
 
 class TargetSolver {
  public:
+  // problem.gram_diagonal must be set (solve_lasso does).
   TargetSolver(const LassoProblem& problem, const LassoSettings& settings, const CancelFlag* cancel);
 
   // Loads target t: copies s_t, sets β to `warm` (or 0). Returns λ_max(t).
@@ -62,7 +63,7 @@ class TargetSolver {
   int64_t exclude_ = -1;
   double d_ = 0;
   double previous_l1_ = -1;  // < 0: no previous λ on this target
-  std::vector<double> diag_;  // G_jj
+  const double* diag_;  // G_jj (problem.gram_diagonal)
   std::vector<double> s_, beta_, q_;
   std::vector<int32_t> working_;  // coordinates in W, ascending
   std::vector<std::pair<double, int32_t>> candidates_;  // (−excess, j) for choose_working_set
