@@ -19,6 +19,7 @@
         "native/core/cpu/small_linalg.cpp",
         "native/core/cpu/support_step.cpp",
         "native/core/cpu/vector_ops.cpp",
+        "native/core/cpu/working_set.cpp",
         "native/binding/addon.cpp",
         "native/binding/convert.cpp",
         "native/binding/job.cpp",
