@@ -21,6 +21,7 @@
         "native/core/cpu/support_step.cpp",
         "native/core/cpu/symmetric_eigen.cpp",
         "native/core/cpu/vector_ops.cpp",
+        "native/core/cpu/working_set.cpp",
         "native/binding/addon.cpp",
         "native/binding/convert.cpp",
         "native/binding/job.cpp",

@@ -40,9 +40,13 @@ std::vector<BackendStatus> backend_statuses() {
 std::vector<SparseCoef> solve_lasso(const Backend& backend, const LassoProblem& problem, const TargetBatch& batch,
                                     const LambdaSequence& lambdas, const LassoSettings& settings,
                                     const LassoResultArrays& out, const ExecutionContext& ctx) {
-  validate_problem(problem, ctx);
-  validate_batch(problem, batch, lambdas, settings);
-  return backend.lasso().solve(problem, batch, lambdas, settings, out, ctx);
+  // The diagonal of G, taken once here for validation and for every target's solver.
+  const std::vector<double> diagonal = gram_diagonal(problem.gram);
+  LassoProblem with_diagonal = problem;
+  with_diagonal.gram_diagonal = diagonal.data();
+  validate_problem(with_diagonal, ctx);
+  validate_batch(with_diagonal, batch, lambdas, settings);
+  return backend.lasso().solve(with_diagonal, batch, lambdas, settings, out, ctx);
 }
 
 }  // namespace covlasso

@@ -49,7 +49,8 @@ class LassoBackend {
   virtual ~LassoBackend() = default;
   // Solves every target of the batch for every λ of the sequence, writing the per-(target, λ)
   // scalars into out and returning the coefficients in the same order (lasso_problem.hpp).
-  // Called through solve_lasso(), which has validated the problem and the batch.
+  // Called through solve_lasso(), which has validated the problem and the batch and set
+  // problem.gram_diagonal.
   virtual std::vector<SparseCoef> solve(const LassoProblem& problem, const TargetBatch& batch,
                                         const LambdaSequence& lambdas, const LassoSettings& settings,
                                         const LassoResultArrays& out, const ExecutionContext& ctx) const = 0;
@@ -82,7 +83,8 @@ struct BackendStatus {
 };
 std::vector<BackendStatus> backend_statuses();
 
-// Validates the problem and the batch (validate_problem, validate_batch), then solves it on the
+// Takes the Gram's diagonal (LassoProblem::gram_diagonal, whatever the caller set there),
+// validates the problem and the batch (validate_problem, validate_batch), then solves it on the
 // backend: the one entry point every caller uses.
 std::vector<SparseCoef> solve_lasso(const Backend& backend, const LassoProblem& problem, const TargetBatch& batch,
                                     const LambdaSequence& lambdas, const LassoSettings& settings,

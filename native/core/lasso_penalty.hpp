@@ -1,5 +1,6 @@
 // The penalty of the general CovLasso and everything that depends on it: the coordinate
-// update, the penalty value and the duality-gap certificate.
+// update, λ_max, the penalty value and the duality-gap certificate. Backend-neutral (plain
+// inline arithmetic): every backend's solver uses these, so they agree on what a solution is.
 //
 //   P(β) = ½ (d − 2βᵀs + βᵀGβ) + λ₁ Σ_j w_j |β_j| + ½ λ₂ ‖β‖²      (β_j ≥ 0 when positive)
 //
@@ -27,7 +28,32 @@ struct Penalty {
   bool positive = false;
   const double* weights = nullptr;   // per coordinate (indexed like β); null: all 1
 
+  // The penalty at λ: λ₁ = λ·l1_ratio, λ₂ = λ·(1 − l1_ratio).
+  static Penalty at(double lambda, double l1_ratio, bool positive, const double* weights) {
+    Penalty pen;
+    pen.l1 = lambda * l1_ratio;
+    pen.l2 = lambda * (1 - l1_ratio);
+    pen.positive = positive;
+    pen.weights = weights;
+    return pen;
+  }
+
   double weight(size_t j) const { return weights != nullptr ? weights[j] : 1.0; }
+
+  // The smallest factor t for which β = 0 is optimal under this penalty scaled by t, given the
+  // cross moments s over n coordinates (`exclude` and the unpenalised ones left out):
+  // max_j |s_j| / w_j (s_j⁺ / w_j when positive), divided by λ₁. For the penalty at λ = 1 that
+  // is λ_max (LambdaSequence's relative λ). At β = 0 the gradient is s whatever λ₂, so λ₂
+  // plays no part; with unpenalised coordinates β = 0 need not be optimal at any λ.
+  double lambda_max(const double* s, size_t n, int64_t exclude) const {
+    double largest = 0;
+    for (size_t j = 0; j < n; ++j) {
+      const double w = weight(j);
+      if (static_cast<int64_t>(j) == exclude || w <= 0) continue;
+      largest = std::max(largest, (positive ? std::max(s[j], 0.0) : std::fabs(s[j])) / w);
+    }
+    return largest / l1;
+  }
 
   // The exact minimiser along coordinate j, given z = s_j − q_j + G_jj β_j.
   double coordinate_minimum(double z, double g_jj, size_t j) const {

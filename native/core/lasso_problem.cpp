@@ -22,6 +22,12 @@ void check_finite_rows(const DoubleMatrixView& m, const char* name, int threads)
 
 }  // namespace
 
+std::vector<double> gram_diagonal(const DoubleMatrixView& gram) {
+  std::vector<double> diagonal(static_cast<size_t>(std::max<int64_t>(std::min(gram.rows, gram.cols), 0)));
+  for (size_t j = 0; j < diagonal.size(); ++j) diagonal[j] = gram.at(static_cast<int64_t>(j), static_cast<int64_t>(j));
+  return diagonal;
+}
+
 void validate_problem(const LassoProblem& problem, const ExecutionContext& ctx) {
   const int threads = ctx.threads;
   const DoubleMatrixView& g = problem.gram;
@@ -35,10 +41,14 @@ void validate_problem(const LassoProblem& problem, const ExecutionContext& ctx) 
   if (problem.exclude_self && problem.cross.cols != g.rows) {
     throw Error(ErrorCode::ShapeMismatch, "intra-model problems need a square cross matrix");
   }
+  if (problem.gram_diagonal == nullptr) {
+    throw Error(ErrorCode::InvalidArgument, "the problem has no Gram diagonal (solve_lasso takes it)");
+  }
+  const double* diagonal = problem.gram_diagonal;
   check_finite_rows(g, "the covariance", threads);
   if (problem.cross.data != g.data) check_finite_rows(problem.cross, "the cross moments", threads);
   double largest = 0;
-  for (int64_t i = 0; i < g.rows; ++i) largest = std::max(largest, std::fabs(g.at(i, i)));
+  for (int64_t i = 0; i < g.rows; ++i) largest = std::max(largest, std::fabs(diagonal[i]));
   for (int64_t t = 0; t < problem.cross.cols; ++t) {
     if (!std::isfinite(problem.variance[t]) || problem.variance[t] < 0) {
       throw Error(ErrorCode::InvalidArgument,
@@ -48,7 +58,7 @@ void validate_problem(const LassoProblem& problem, const ExecutionContext& ctx) 
   // For a PSD matrix |G_ij| ≤ max diagonal, so the diagonal sets the symmetry scale.
   const double tolerance = 1e-9 * largest;
   parallel_for(g.rows, threads, [&](int64_t i, int) {
-    if (g.at(i, i) < 0) {
+    if (diagonal[i] < 0) {
       throw Error(ErrorCode::InvalidArgument,
                   "the covariance has a negative diagonal entry at " + std::to_string(i));
     }

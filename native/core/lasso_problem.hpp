@@ -25,12 +25,19 @@ struct LassoProblem {
   const double* variance;      // m values d_t
   bool exclude_self = false;   // coordinate t is never used for target t (requires p == m)
   const double* penalty_factor = nullptr;  // p weights w_j ≥ 0 (null: all 1)
+  // p values G_jj, taken once per solve by solve_lasso (backend.hpp) and read by validation and
+  // by every backend's solver instead of the Gram's diagonal.
+  const double* gram_diagonal = nullptr;
 };
+
+// The diagonal of the Gram, G_jj for j < min(rows, cols): what solve_lasso puts in
+// LassoProblem::gram_diagonal.
+std::vector<double> gram_diagonal(const DoubleMatrixView& gram);
 
 // The λ sequence every target walks through, warm-starting each from the previous one.
 // relative: λ = value · λ_max(t), λ_max(t) = max over allowed penalised j of |s_t[j]| / w_j
 // (s_t[j] / w_j when positive), divided by l1_ratio: the smallest λ with β = 0 optimal when
-// every coordinate is penalised.
+// every coordinate is penalised (Penalty::lambda_max, lasso_penalty.hpp).
 struct LambdaSequence {
   std::vector<double> values;  // one value: a single fit; several (decreasing): a path
   bool relative = true;
@@ -74,7 +81,8 @@ struct TargetBatch {
 
 // The core's invariants of a problem, checked once whatever the backend: shapes, finiteness,
 // a non-negative diagonal and symmetry (|G_ij − G_ji| ≤ 1e-9 · max G_ii); throws Error on the
-// first violation. Uses ctx.threads for the O(p²) scans.
+// first violation. Reads the diagonal from problem.gram_diagonal (required). Uses ctx.threads
+// for the O(p²) scans.
 void validate_problem(const LassoProblem& problem, const ExecutionContext& ctx);
 
 // The invariants of a batch: λ values finite and ≥ 0, settings in their domains, penalty

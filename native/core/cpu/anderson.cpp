@@ -40,4 +40,21 @@ bool anderson_extrapolate(const double* history, size_t n, double* out) {
   return true;
 }
 
+void AndersonHistory::reset(size_t n) {
+  n_ = n;
+  recorded_ = 0;
+  iterates_.resize((kAndersonDepth + 1) * n);
+}
+
+bool AndersonHistory::record(const double* x) {
+  const size_t slot = static_cast<size_t>(recorded_++ % (kAndersonDepth + 1));
+  std::copy(x, x + n_, iterates_.begin() + slot * n_);
+  return slot == kAndersonDepth;
+}
+
+bool AndersonHistory::extrapolate(std::vector<double>& out) const {
+  out.resize(n_);
+  return anderson_extrapolate(iterates_.data(), n_, out.data());
+}
+
 }  // namespace covlasso

@@ -1,0 +1,153 @@
+// Standalone checks of the solver's units, each on its own: Penalty::lambda_max
+// (native/core/lasso_penalty.hpp), the Gram diagonal solve_lasso takes (lasso_problem.hpp), and
+// the CPU solver's WorkingSet, AndersonHistory and SupportStep (native/core/cpu/).
+// Build (from the repository root):
+//   g++ -std=c++17 -O2 -Inative/core test/native/solver_units_test.cpp native/core/*.cpp
+//       native/core/cpu/*.cpp -o /tmp/solver_units_test -pthread
+// Prints one line per check; exits non-zero if any failed.
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cpu/anderson.hpp"
+#include "cpu/support_step.hpp"
+#include "cpu/working_set.hpp"
+#include "lasso_penalty.hpp"
+#include "lasso_problem.hpp"
+
+using namespace covlasso;
+
+namespace {
+
+int g_failures = 0;
+
+void check(bool ok, const std::string& what) {
+  std::printf("%s %s\n", ok ? "ok  " : "FAIL", what.c_str());
+  if (!ok) ++g_failures;
+}
+
+// A small positive definite Gram: G = AᵀA/n + 0.1·I for a fixed A (4×4, symmetric by construction).
+std::vector<double> small_gram() {
+  const double a[5][4] = {{1, 0.5, -0.2, 0.3}, {0.2, 1, 0.4, -0.1}, {-0.3, 0.1, 1, 0.6}, {0.5, -0.4, 0.2, 1}, {0.1, 0.3, 0.3, 0.2}};
+  std::vector<double> g(16, 0.0);
+  for (int i = 0; i < 4; ++i) {
+    for (int j = 0; j < 4; ++j) {
+      for (int r = 0; r < 5; ++r) g[i * 4 + j] += a[r][i] * a[r][j] / 5;
+    }
+    g[i * 4 + i] += 0.1;
+  }
+  return g;
+}
+
+}  // namespace
+
+int main() {
+  // 1. λ_max belongs to the penalty: max |s_j| / w_j over allowed penalised j, over λ₁ at λ = 1.
+  {
+    const double s[4] = {0.5, -2.0, 1.0, 3.0};
+    check(Penalty::at(1, 1, false, nullptr).lambda_max(s, 4, -1) == 3.0, "lambda_max: max |s_j|");
+    check(Penalty::at(1, 1, false, nullptr).lambda_max(s, 4, 3) == 2.0, "lambda_max: the excluded coordinate is left out");
+    check(Penalty::at(1, 1, true, nullptr).lambda_max(s, 4, 3) == 1.0, "lambda_max: positive uses s_j⁺");
+    const double w[4] = {1, 4, 0.5, 0};
+    check(Penalty::at(1, 1, false, w).lambda_max(s, 4, -1) == 2.0, "lambda_max: divided by the weights, unpenalised left out");
+    check(Penalty::at(1, 0.5, false, nullptr).lambda_max(s, 4, -1) == 6.0, "lambda_max: divided by l1_ratio");
+    const Penalty pen = Penalty::at(2, 0.25, true, w);
+    check(pen.l1 == 0.5 && pen.l2 == 1.5 && pen.positive && pen.weights == w, "Penalty::at: λ₁ = λ·l1_ratio, λ₂ = λ·(1 − l1_ratio)");
+  }
+
+  // 2. The Gram diagonal, and validate_problem reading it.
+  {
+    const std::vector<double> g = small_gram();
+    const DoubleMatrixView view{g.data(), 4, 4};
+    const std::vector<double> diag = gram_diagonal(view);
+    bool same = diag.size() == 4;
+    for (int j = 0; j < 4 && same; ++j) same = diag[j] == g[j * 4 + j];
+    check(same, "gram_diagonal: G_jj");
+    check(gram_diagonal(DoubleMatrixView{g.data(), 2, 3}).size() == 2, "gram_diagonal: min(rows, cols) values");
+    std::vector<double> variance(diag);
+    LassoProblem problem;
+    problem.gram = view;
+    problem.cross = view;
+    problem.variance = variance.data();
+    problem.exclude_self = true;
+    ExecutionContext ctx;
+    ctx.threads = 1;
+    bool threw = false;
+    try {
+      validate_problem(problem, ctx);
+    } catch (const Error& e) {
+      threw = e.code() == ErrorCode::InvalidArgument;
+    }
+    check(threw, "validate_problem: needs the diagonal");
+    problem.gram_diagonal = diag.data();
+    bool ok = true;
+    try {
+      validate_problem(problem, ctx);
+    } catch (const Error&) {
+      ok = false;
+    }
+    check(ok, "validate_problem: accepts a valid problem with its diagonal");
+  }
+
+  // 3. WorkingSet + SupportStep: on a small PD problem, sweeps and a Newton step reach the
+  // exact minimiser (certificate gap ~ 0); store() writes β_W back.
+  {
+    const std::vector<double> g = small_gram();
+    const DoubleMatrixView view{g.data(), 4, 4};
+    const std::vector<double> diag = gram_diagonal(view);
+    // A consistent target: s = G x0, d = x0ᵀ G x0 + 0.2 (the joint covariance is PSD).
+    const double x0[4] = {1, -0.5, 0.3, 0};
+    double s[4] = {0, 0, 0, 0}, d = 0.2;
+    for (int i = 0; i < 4; ++i) {
+      for (int j = 0; j < 4; ++j) s[i] += g[i * 4 + j] * x0[j];
+      d += x0[i] * s[i];
+    }
+    std::vector<double> beta(4, 0.0), q(4, 0.0);
+    const Penalty pen = Penalty::at(0.01, 1, false, nullptr);
+    WorkingSet ws(view, diag.data());
+    ws.choose(pen, HUGE_VAL, TargetPoint{s, q.data(), beta.data(), d, -1});
+    check(ws.size() == 4, "WorkingSet: every KKT violator joins a small W");
+    SupportStep support;
+    bool moved = false;
+    double swept_gap = 0;
+    for (int round = 0; round < 5; ++round) {
+      for (int k = 0; k < 3; ++k) ws.sweep();
+      if (round == 0) swept_gap = ws.certificate().gap;
+      moved |= support.try_step(ws);
+    }
+    const Certificate cert = ws.certificate();
+    char line[160];
+    std::snprintf(line, sizeof line, "SupportStep: the Newton step lands on the minimiser (gap %.3g after 3 sweeps, %.3g after)",
+                  swept_gap, cert.gap);
+    check(moved && swept_gap > 1e-10 && cert.gap >= -1e-15 && cert.gap < 1e-14, line);
+    ws.store(beta.data());
+    bool stored = true;
+    for (size_t a = 0; a < 4; ++a) stored = stored && beta[a] == ws.beta()[a];
+    check(stored, "WorkingSet::store writes β_W back");
+  }
+
+  // 4. AndersonHistory: full every kAndersonDepth + 1 records; on a linear iteration
+  // x ← A x + b (A diagonal, n = 3 < depth) it extrapolates to the fixed point.
+  {
+    AndersonHistory history;
+    history.reset(3);
+    const double a[3] = {0.9, 0.5, -0.7}, b[3] = {1, 2, 3};
+    double x[3] = {0, 0, 0};
+    int full = 0, records = 0;
+    std::vector<double> out;
+    bool extrapolated = false;
+    for (size_t k = 0; k <= kAndersonDepth; ++k) {
+      ++records;
+      if (history.record(x)) full = records, extrapolated = history.extrapolate(out);
+      for (int e = 0; e < 3; ++e) x[e] = a[e] * x[e] + b[e];
+    }
+    check(full == static_cast<int>(kAndersonDepth) + 1, "AndersonHistory: full after kAndersonDepth + 1 records");
+    double err = 0;
+    for (int e = 0; e < 3 && extrapolated; ++e) err = std::fmax(err, std::fabs(out[e] - b[e] / (1 - a[e])));
+    check(extrapolated && err < 1e-4, "AndersonHistory: extrapolates a linear iteration to its fixed point (error " + std::to_string(err) + ")");
+  }
+
+  std::printf("%s: %d failure(s)\n", g_failures == 0 ? "PASS" : "FAIL", g_failures);
+  return g_failures == 0 ? 0 : 1;
+}
