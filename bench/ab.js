@@ -3,7 +3,7 @@
 // (each case alternates A, B, A, B, ... in fresh child processes' warm loops), so load drifts hit
 // both alike. Prints medians and B/A per case.
 //
-//   node bench/ab.js <dirA> <dirB> [--rounds 5]
+//   node bench/ab.js <dirA> <dirB> [--rounds 5] [--cases covariance,covLasso]
 // where each dir is a covlasso checkout with dist/ and its native build.
 'use strict';
 const { execFileSync } = require('node:child_process');
@@ -11,7 +11,9 @@ const os = require('node:os');
 const path = require('node:path');
 
 const [dirA, dirB] = process.argv.slice(2, 4).map((d) => path.resolve(d));
-const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1] || 5);
+const flag = (name, fallback) => (process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1] : fallback);
+const rounds = Number(flag('rounds', '5'));
+const only = flag('cases', '').split(',').filter(Boolean);
 
 const child = `
 const covlasso = require(process.argv[1] + '/dist/cjs');
@@ -39,7 +41,7 @@ const names = ['covariance f32 8000x1000', 'covariance f32 50000x200', 'covarian
 const median = (v) => { const s = [...v].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 console.log(`# ${os.cpus()[0].model}, ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, ${rounds} rounds`);
 console.log('| case | A (ms) | B (ms) | B / A |\n| --- | ---: | ---: | ---: |');
-for (const name of names) {
+for (const name of names.filter((n) => only.length === 0 || only.some((o) => n.startsWith(o)))) {
   const a = [], b = [];
   for (let r = 0; r < rounds; r++) {
     for (const [dir, out] of r % 2 ? [[dirB, b], [dirA, a]] : [[dirA, a], [dirB, b]]) {
