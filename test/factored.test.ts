@@ -15,6 +15,7 @@ import {
 } from '../lib';
 import { gaussian } from '../lib/random';
 import { loadNative } from '../lib/runtime/native';
+import { codeOf } from './support/helpers';
 
 /** A (n×k) · B (k×m)ᵀ... : out[i, j] = Σ_l a[i, l]·b[j, l] (+ bias[j]), float64. */
 function timesTransposed(a: ArrayLike<number>, n: number, k: number, b: ArrayLike<number>, m: number, bias?: ArrayLike<number>): Float64Array {
@@ -157,14 +158,7 @@ describe('factored covariance of a random head (C = 2000, d = 256, N = 1200)', (
 describe('the raw factored calls (native/binding/factored_binding.cpp) check their arguments', () => {
   const addon = loadNative();
   const head = { w: { rows: 3, cols: 2, data: new Float64Array([1, 0, 0, 1, 1, 1]) }, kernel: new Float64Array([2, 0, 0, 1]), threads: 1 };
-  const code = (call: () => unknown): string | undefined => {
-    try {
-      call();
-    } catch (error) {
-      return (error as { code?: string }).code;
-    }
-    return undefined;
-  };
+  const code = codeOf;
 
   it('computes on good arguments and gives a coded error for bad ones', () => {
     const out = new Float64Array(3);
