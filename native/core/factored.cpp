@@ -57,10 +57,10 @@ void multiply_rows(const T* a, int64_t rows, int64_t inner, const double* bias, 
       const int64_t j1 = std::min(inner, j0 + kInnerChunk);
       for (int64_t i = r0; i < r1; ++i) {
         const T* arow = a + i * inner;
-        double* yrow = y + i * k;
+        double* __restrict yrow = y + i * k;
         for (int64_t j = j0; j < j1; ++j) {
           const double v = static_cast<double>(arow[j]);
-          const double* mrow = m + j * k;
+          const double* __restrict mrow = m + j * k;
           for (int64_t c = c0; c < c1; ++c) yrow[c] += v * mrow[c];
         }
       }
@@ -86,7 +86,7 @@ void transpose_times(const T* a, int64_t rows, int64_t inner, const double* bias
       const double* brow = b + i * k;
       for (int64_t j = j0; j < w1; ++j) {
         const double v = static_cast<double>(a[i * inner + j]);
-        double* trow = t + j * k;
+        double* __restrict trow = t + j * k;
         for (int64_t c = c0; c < c1; ++c) trow[c] += v * brow[c];
       }
       if (j1 > inner) {  // the bias row
@@ -127,24 +127,39 @@ void finish_product(const T* w, const FactoredHead& head, const double* t, int64
   multiply_rows<T>(w, head.categories(), head.w.cols, head.bias, kt.data(), k, out, ctx);
 }
 
+// diag(S) by row blocks: the block of Ã packed as float64, Z = Ã_block·K with K in tiles of
+// kInnerChunk/8 rows × kColBlock columns reused by the whole block, then S_ii = Σ_j Z_ij Ã_ij.
 template <typename T>
 void diagonal_of(const T* w, const FactoredHead& head, double* out, const ExecutionContext& ctx) {
   const int64_t rows = head.categories(), d = head.w.cols, r = head.rank();
   const double* kernel = head.kernel;
+  constexpr int64_t kKernelRows = kInnerChunk / 8;
   parallel_for(ceil_div(rows, kRowBlock), threads_of(ctx), [&](int64_t task, int) {
     ctx.check_cancelled();
-    std::vector<double> a(static_cast<size_t>(r)), z(static_cast<size_t>(r));
-    for (int64_t i = task * kRowBlock; i < std::min(rows, (task + 1) * kRowBlock); ++i) {
-      for (int64_t j = 0; j < d; ++j) a[j] = static_cast<double>(w[i * d + j]);
-      if (head.bias != nullptr) a[d] = head.bias[i];
-      std::fill(z.begin(), z.end(), 0.0);
-      for (int64_t j = 0; j < r; ++j) {  // z = aᵀ K
-        const double* krow = kernel + j * r;
-        for (int64_t c = 0; c < r; ++c) z[c] += a[j] * krow[c];
+    const int64_t i0 = task * kRowBlock, n = std::min(rows, i0 + kRowBlock) - i0;
+    std::vector<double> a(static_cast<size_t>(n * r)), z(static_cast<size_t>(n * r), 0.0);
+    for (int64_t i = 0; i < n; ++i) {
+      for (int64_t j = 0; j < d; ++j) a[i * r + j] = static_cast<double>(w[(i0 + i) * d + j]);
+      if (head.bias != nullptr) a[i * r + d] = head.bias[i0 + i];
+    }
+    for (int64_t j0 = 0; j0 < r; j0 += kKernelRows) {
+      const int64_t j1 = std::min(r, j0 + kKernelRows);
+      for (int64_t c0 = 0; c0 < r; c0 += kColBlock) {
+        const int64_t c1 = std::min(r, c0 + kColBlock);
+        for (int64_t i = 0; i < n; ++i) {
+          double* __restrict zi = z.data() + i * r;
+          for (int64_t j = j0; j < j1; ++j) {
+            const double v = a[i * r + j];
+            const double* __restrict krow = kernel + j * r;
+            for (int64_t c = c0; c < c1; ++c) zi[c] += v * krow[c];
+          }
+        }
       }
+    }
+    for (int64_t i = 0; i < n; ++i) {
       double s = 0.0;
-      for (int64_t j = 0; j < r; ++j) s += z[j] * a[j];
-      out[i] = s;
+      for (int64_t j = 0; j < r; ++j) s += z[i * r + j] * a[i * r + j];
+      out[i0 + i] = s;
     }
   });
 }
