@@ -56,6 +56,27 @@ describe('readTensor on real files', () => {
   });
 });
 
+describe('reads only the bytes of the tensor asked for', () => {
+  it('a tensor behind a 4 GiB one (a sparse file) comes back at once, from an offset past 2^32', async () => {
+    const big = 2 ** 30 + 16; // F32 elements: 4 GiB + 64 bytes, never read
+    const header = JSON.stringify({ big: { dtype: 'F32', shape: [big], data_offsets: [0, 4 * big] }, small: { dtype: 'F32', shape: [3], data_offsets: [4 * big, 4 * big + 12] } });
+    const file = path.join(dir, 'sparse.safetensors');
+    const head = rawFile(header);
+    const fd = fs.openSync(file, 'w');
+    try {
+      fs.writeSync(fd, head, 0, head.length, 0);
+      const small = Buffer.from(Float32Array.from([1.5, -2, 3]).buffer);
+      fs.writeSync(fd, small, 0, small.length, head.length + 4 * big);
+    } finally {
+      fs.closeSync(fd);
+    }
+    expect(fs.statSync(file).size).toBe(head.length + 4 * big + 12);
+    const t = await readTensor(file, 'small');
+    expect(Array.from(t.data)).toEqual([1.5, -2, 3]);
+    expect((await readSafetensorsHeader(file)).tensors.get('big')?.dataOffsets[1]).toBe(4 * big);
+  });
+});
+
 describe('F16 and BF16 convert exactly', () => {
   const all = Array.from({ length: 65536 }, (_, i) => i);
 
