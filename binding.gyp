@@ -4,6 +4,7 @@
       "target_name": "covlasso",
       "sources": [
         "native/core/backend.cpp",
+        "native/core/factored.cpp",
         "native/core/lasso_problem.cpp",
         "native/core/moments.cpp",
         "native/core/thread_pool.cpp",
@@ -24,6 +25,7 @@
         "native/core/cpu/working_set.cpp",
         "native/binding/addon.cpp",
         "native/binding/convert.cpp",
+        "native/binding/factored_binding.cpp",
         "native/binding/job.cpp",
         "native/binding/linalg_binding.cpp",
         "native/binding/lasso_binding.cpp",

@@ -18,6 +18,7 @@ export {
   NativeUnavailableError,
   AccumulatorStateError,
   BackendUnavailableError,
+  SafetensorsFormatError,
 } from './runtime/errors';
 export type { CovlassoErrorCode } from './runtime/errors';
 export type { RunOptions, SyncRunOptions, BackendChoice } from './runtime/run';
@@ -26,6 +27,9 @@ export type { BackendInfo } from './runtime/backends';
 
 // .npy files.
 export * from './npy';
+
+// safetensors checkpoints (the classification head of a model).
+export * from './safetensors';
 
 // Moments: covariance, cross moments, the streaming accumulator and its state files.
 export * from './covariance';

@@ -11,7 +11,7 @@ const lib = path.resolve(__dirname, '..', 'lib');
 /** Layers, lowest first: a module may import its own layer's modules and lower layers only. */
 const LAYERS: string[][] = [
   ['runtime', 'random.ts'],
-  ['npy'],
+  ['npy', 'safetensors'],
   ['covariance'],
   ['lasso'],
   ['dependencies'],

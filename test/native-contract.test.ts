@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { loadNative } from '../lib/runtime/native';
+import { codeOf } from './support/helpers';
 import type { CovarianceCallArgs, LassoCallArgs } from '../lib/runtime/native-types';
 
 const addon = loadNative();
@@ -20,15 +21,6 @@ function lassoArgs(): LassoCallArgs {
     tol: 1e-6, maxIter: 1000, l1Ratio: 1, positive: false, stopRelativeError: 0, threads: 1, backend: 'cpu',
     out: { lambda: new Float64Array(2), lambdaMax: new Float64Array(2), objective: new Float64Array(2), gap: new Float64Array(2), residualVariance: new Float64Array(2), iterations: new Int32Array(2), converged: new Uint8Array(2), pathLength: new Int32Array(2) },
   };
-}
-
-function codeOf(call: () => unknown): string | undefined {
-  try {
-    call();
-  } catch (error) {
-    return (error as { code?: string }).code;
-  }
-  return undefined;
 }
 
 describe('native call contract', () => {

@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   'ERR_COVLASSO_TARGET_OUT_OF_RANGE',
   'ERR_COVLASSO_NPY_FORMAT',
   'ERR_COVLASSO_STATE_FORMAT',
+  'ERR_COVLASSO_SAFETENSORS_FORMAT',
   'ERR_COVLASSO_ABORTED',
   'ERR_COVLASSO_OUT_OF_MEMORY',
   'ERR_COVLASSO_BACKEND_UNAVAILABLE',
@@ -116,5 +117,18 @@ export class BackendUnavailableError extends CovlassoError {
   constructor(message: string) {
     super('ERR_COVLASSO_BACKEND_UNAVAILABLE', message);
     this.name = 'BackendUnavailableError';
+  }
+}
+
+/**
+ * A `.safetensors` checkpoint (or its `model.safetensors.index.json`) cannot be read: truncated,
+ * a header that is not a JSON object or is nested too deeply, forged offsets (overlapping, out of
+ * the file, not the size of shape × dtype), an unknown or unsupported dtype, or a tensor name the
+ * checkpoint does not hold (the message lists some that it does). `code === 'ERR_COVLASSO_SAFETENSORS_FORMAT'`.
+ */
+export class SafetensorsFormatError extends CovlassoError {
+  constructor(message: string) {
+    super('ERR_COVLASSO_SAFETENSORS_FORMAT', message);
+    this.name = 'SafetensorsFormatError';
   }
 }

@@ -170,6 +170,38 @@ export interface NativeRangeEigen {
   complete: boolean;
 }
 
+/** The head every factored-covariance call carries: S = Ã K Ãᵀ with Ã = [w | bias] (native/core/factored.hpp). */
+export interface NativeFactoredHead {
+  /** W, C×d, float32 or float64. */
+  w: NativeMatrix;
+  /** b (C values); absent: no bias column. */
+  bias?: Float64Array;
+  /** K, r×r row-major (r = d + 1 with a bias, else d). */
+  kernel: Float64Array;
+  threads: number;
+}
+
+/** `factoredTimes` / `factoredTimesSync`: out (C×k) = S·b for a dense b (C×k). */
+export interface FactoredTimesCallArgs extends NativeFactoredHead {
+  b: Float64Array;
+  k: number;
+  out: Float64Array;
+}
+
+/** `factoredSparseTimes` / `factoredSparseTimesSync`: out (C×k) = S·B for k compressed sparse columns. */
+export interface FactoredSparseTimesCallArgs extends NativeFactoredHead {
+  indptr: Int32Array;
+  indices: Int32Array;
+  values: Float64Array;
+  k: number;
+  out: Float64Array;
+}
+
+/** `factoredDiagonal` / `factoredDiagonalSync`: out (C) = diag(S). */
+export interface FactoredDiagonalCallArgs extends NativeFactoredHead {
+  out: Float64Array;
+}
+
 /** The addon's exports. */
 export interface NativeAddon {
   covLasso(args: LassoCallArgs, control?: NativeControl): Promise<NativeCsc>;
@@ -186,4 +218,10 @@ export interface NativeAddon {
   symmetricEigenSync(args: SymmetricEigenCallArgs): { values: Float64Array };
   rangeEigen(args: RangeEigenCallArgs, control?: NativeControl): Promise<NativeRangeEigen>;
   rangeEigenSync(args: RangeEigenCallArgs): NativeRangeEigen;
+  factoredTimes(args: FactoredTimesCallArgs, control?: NativeControl): Promise<void>;
+  factoredTimesSync(args: FactoredTimesCallArgs): void;
+  factoredSparseTimes(args: FactoredSparseTimesCallArgs, control?: NativeControl): Promise<void>;
+  factoredSparseTimesSync(args: FactoredSparseTimesCallArgs): void;
+  factoredDiagonal(args: FactoredDiagonalCallArgs, control?: NativeControl): Promise<void>;
+  factoredDiagonalSync(args: FactoredDiagonalCallArgs): void;
 }

@@ -9,6 +9,7 @@ namespace covlasso_binding {
 void register_lasso(Napi::Env env, Napi::Object exports);
 void register_moments(Napi::Env env, Napi::Object exports);
 void register_linalg(Napi::Env env, Napi::Object exports);
+void register_factored(Napi::Env env, Napi::Object exports);
 
 namespace {
 
@@ -43,6 +44,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
   covlasso_binding::register_lasso(env, exports);
   covlasso_binding::register_moments(env, exports);
   covlasso_binding::register_linalg(env, exports);
+  covlasso_binding::register_factored(env, exports);
   exports.Set("CancelToken", covlasso_binding::CancelToken::define(env));
   exports.Set("hardwareThreads", Napi::Number::New(env, covlasso::hardware_threads()));
   exports.Set("errorCodes", covlasso_binding::error_codes(env));

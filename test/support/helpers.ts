@@ -28,6 +28,16 @@ export function recompute(S: Float64Array, c: number, target: number, lambda: nu
   };
 }
 
+/** The `code` of the error `call` throws (undefined when it throws none or an uncoded one). */
+export function codeOf(call: () => unknown): string | undefined {
+  try {
+    call();
+  } catch (error) {
+    return (error as { code?: string }).code;
+  }
+  return undefined;
+}
+
 /** Byte-for-byte equality of two typed arrays (distinguishes -0/0 and NaN payloads). */
 export function sameBytes(a: ArrayBufferView, b: ArrayBufferView): boolean {
   if (a.byteLength !== b.byteLength) return false;

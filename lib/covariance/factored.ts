@@ -1,0 +1,202 @@
+/**
+ * The covariance of logits from a linear head, f = W h + b (W: C×d), held in factored form: the
+ * head and the features' moments, never the C×C matrix. It is exactly the S that `covariance()`
+ * builds from the logits H Wᵀ + 1bᵀ: second moment S = W Σ Wᵀ + W μ bᵀ + b μᵀ Wᵀ + b bᵀ
+ * (Σ = E[h hᵀ]), centered S = W Σ_c Wᵀ. Its products run natively through the d-dimensional side
+ * on covlasso's thread pool: a block of columns S_{:,T}, S·B for dense or sparse B, the diagonal,
+ * and the dense S for small C. Tanh soft-capped logits (cap·tanh(z/cap)) are not a linear head:
+ * the factored form does not hold for them and {@link factoredCovariance} refuses a softcapping.
+ * @module
+ */
+import type { CovarianceAccumulator } from './accumulator';
+import { checkMomentOptions } from './options';
+import { checkFinite, featureKernel, FeatureMoments } from './factored-kernel';
+import { CovlassoRangeError, CovlassoTypeError } from '../runtime/errors';
+import { asMatrix, Matrix, MatrixLike, nativeMatrix } from '../runtime/matrix';
+import { loadNative } from '../runtime/native';
+import type { NativeControl, NativeFactoredHead } from '../runtime/native-types';
+import { executionArgs, runAsync, RunOptions, runSync, SyncRunOptions } from '../runtime/run';
+
+export type { FeatureMoments } from './factored-kernel';
+
+/** What {@link factoredCovariance} takes. */
+export interface FactoredCovarianceInput {
+  /** The head W (C×d, float32 or float64), used without a copy. */
+  head: MatrixLike;
+  /** The head's bias b (C values). */
+  bias?: Float32Array | Float64Array;
+  /** The features h: an accumulator fed them, or their raw second moment, mean and count. */
+  features: CovarianceAccumulator | FeatureMoments;
+  /** Centered covariance (default false: the second moment E[f fᵀ]). */
+  center?: boolean;
+  /** Delta degrees of freedom of the centered divisor (default 0). */
+  ddof?: number;
+  /** The model's final-logit soft-capping (config `final_logit_softcapping`): any positive value is refused. */
+  softcapping?: number | null;
+}
+
+/** Compressed sparse columns over the C categories (e.g. CovLasso coefficients). */
+export interface SparseColumnsLike {
+  indptr: Int32Array;
+  indices: Int32Array;
+  values: Float64Array;
+}
+
+/** Largest C for which {@link FactoredCovariance.toDense} builds S (a 2 GiB float64 matrix). */
+export const MAX_DENSE_CATEGORIES = 16384;
+
+/** The factored covariance S = Ã K Ãᵀ (Ã = [W | b]); build it with {@link factoredCovariance}. */
+export class FactoredCovariance {
+  /** C: categories (rows of the head). */
+  readonly categories: number;
+  /** d: the head's width. */
+  readonly width: number;
+  /** r: the inner dimension (d + 1 with a bias in the second moment, else d); rank S ≤ r. */
+  readonly rank: number;
+  /** Centered covariance, or second moment. */
+  readonly center: boolean;
+  /** Samples behind the features' moments. */
+  readonly count: number;
+  private readonly head: Omit<NativeFactoredHead, 'threads'>;
+
+  /** @internal Use {@link factoredCovariance}. */
+  constructor(head: Omit<NativeFactoredHead, 'threads'>, center: boolean, count: number) {
+    this.head = head;
+    this.categories = head.w.rows;
+    this.width = head.w.cols;
+    this.rank = head.bias ? head.w.cols + 1 : head.w.cols;
+    this.center = center;
+    this.count = count;
+  }
+
+  private unitColumns(targets: ArrayLike<number>): SparseColumnsLike {
+    const k = targets.length;
+    const indices = new Int32Array(k);
+    for (let c = 0; c < k; c++) {
+      const t = targets[c];
+      if (!Number.isInteger(t) || t < 0 || t >= this.categories) {
+        throw new CovlassoRangeError('ERR_COVLASSO_TARGET_OUT_OF_RANGE', `target ${t} is outside 0..${this.categories - 1}`);
+      }
+      indices[c] = t;
+    }
+    return { indptr: Int32Array.from({ length: k + 1 }, (_, c) => c), indices, values: new Float64Array(k).fill(1) };
+  }
+
+  /** The output and the native call (async and sync) of S·B. */
+  private product(B: MatrixLike | SparseColumnsLike, threads: number) {
+    const C = this.categories;
+    const native = loadNative();
+    if ('indptr' in B) {
+      if (!(B.indptr instanceof Int32Array) || !(B.indices instanceof Int32Array) || !(B.values instanceof Float64Array)) {
+        throw new CovlassoTypeError('ERR_COVLASSO_INVALID_DTYPE', 'sparse columns need Int32Array indptr and indices and Float64Array values');
+      }
+      const k = B.indptr.length - 1;
+      const out = new Matrix(C, k, new Float64Array(C * k));
+      const args = { ...this.head, threads, indptr: B.indptr, indices: B.indices, values: B.values, k, out: out.data as Float64Array };
+      return { out, start: (c: NativeControl) => native.factoredSparseTimes(args, c), sync: () => native.factoredSparseTimesSync(args) };
+    }
+    const m = asMatrix(B, 'B');
+    if (m.rows !== C) throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `B must have ${C} rows (the categories), got ${m.rows}`);
+    const out = new Matrix(C, m.cols, new Float64Array(C * m.cols));
+    const args = { ...this.head, threads, b: Float64Array.from(m.data), k: m.cols, out: out.data as Float64Array };
+    return { out, start: (c: NativeControl) => native.factoredTimes(args, c), sync: () => native.factoredTimesSync(args) };
+  }
+
+  /** S·B (C×k, float64) for a dense B (C×k) or k sparse columns (S·β for CovLasso coefficients). */
+  async times(B: MatrixLike | SparseColumnsLike, options: RunOptions = {}): Promise<Matrix> {
+    const { out, start } = this.product(B, executionArgs(options).threads);
+    await runAsync((_: null, c) => start(c), null, options);
+    return out;
+  }
+
+  /** Sync twin of {@link times}. */
+  timesSync(B: MatrixLike | SparseColumnsLike, options: SyncRunOptions = {}): Matrix {
+    const { out, sync } = this.product(B, executionArgs(options).threads);
+    runSync(sync);
+    return out;
+  }
+
+  /** The columns S_{:,T} (C×k, float64) of the targets T. */
+  columns(targets: ArrayLike<number>, options: RunOptions = {}): Promise<Matrix> {
+    return this.times(this.unitColumns(targets), options);
+  }
+
+  /** Sync twin of {@link columns}. */
+  columnsSync(targets: ArrayLike<number>, options: SyncRunOptions = {}): Matrix {
+    return this.timesSync(this.unitColumns(targets), options);
+  }
+
+  /** diag(S) (C values): S_ii = ã_iᵀ K ã_i, O(r²) each. */
+  async diagonal(options: RunOptions = {}): Promise<Float64Array> {
+    const out = new Float64Array(this.categories);
+    await runAsync((a, c) => loadNative().factoredDiagonal(a, c), { ...this.head, threads: executionArgs(options).threads, out }, options);
+    return out;
+  }
+
+  /** Sync twin of {@link diagonal}. */
+  diagonalSync(options: SyncRunOptions = {}): Float64Array {
+    const out = new Float64Array(this.categories);
+    runSync(() => loadNative().factoredDiagonalSync({ ...this.head, threads: executionArgs(options).threads, out }));
+    return out;
+  }
+
+  private everyColumn(): number[] {
+    if (this.categories > MAX_DENSE_CATEGORIES) {
+      throw new CovlassoRangeError('ERR_COVLASSO_INVALID_ARGUMENT', `toDense() builds C×C; C = ${this.categories} is above ${MAX_DENSE_CATEGORIES}: use columns() in blocks`);
+    }
+    return Array.from({ length: this.categories }, (_, i) => i);
+  }
+
+  /** The dense S (C×C float64, exactly symmetric), for C up to {@link MAX_DENSE_CATEGORIES}. */
+  async toDense(options: RunOptions = {}): Promise<Matrix> {
+    return symmetrize(await this.columns(this.everyColumn(), options));
+  }
+
+  /** Sync twin of {@link toDense}. */
+  toDenseSync(options: SyncRunOptions = {}): Matrix {
+    return symmetrize(this.columnsSync(this.everyColumn(), options));
+  }
+}
+
+function symmetrize(S: Matrix): Matrix {
+  const n = S.rows;
+  const a = S.data;
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) a[i * n + j] = a[j * n + i] = 0.5 * (a[i * n + j] + a[j * n + i]);
+  }
+  return S;
+}
+
+/**
+ * The covariance of the logits of a linear head, f = W h + b, in factored form: exactly the S that
+ * `covariance()` builds from the logits H Wᵀ + 1bᵀ (with `center` and `ddof`), never formed.
+ * W, b and the moments must be finite (NotFiniteError names the first bad entry).
+ * @throws CovlassoRangeError (`ERR_COVLASSO_INVALID_ARGUMENT`) for a positive `softcapping`: capped logits are not a linear head
+ * @example
+ * const acc = new CovarianceAccumulator(d); acc.updateSync(features);
+ * const S = factoredCovariance({ head: W, bias: b, features: acc });
+ * const block = S.columnsSync([0, 1, 2]); // C × 3
+ */
+export function factoredCovariance(input: FactoredCovarianceInput): FactoredCovariance {
+  if (input === null || typeof input !== 'object') throw new CovlassoTypeError('ERR_COVLASSO_INVALID_ARGUMENT', 'factoredCovariance needs { head, features }');
+  if (input.softcapping !== undefined && input.softcapping !== null && input.softcapping > 0) {
+    throw new CovlassoRangeError(
+      'ERR_COVLASSO_INVALID_ARGUMENT',
+      `logits soft-capped as ${input.softcapping}·tanh(z/${input.softcapping}) are not a linear head: the factored covariance does not hold; compute covariance() of the capped logits instead`,
+    );
+  }
+  const { center, ddof } = checkMomentOptions({ center: input.center, ddof: input.ddof });
+  const w = asMatrix(input.head, 'head');
+  if (w.rows < 1 || w.cols < 1) throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `head must be C×d with C, d ≥ 1, got ${w.rows}×${w.cols}`);
+  checkFinite(w.data, w.cols, 'head');
+  let bias: Float64Array | undefined;
+  if (input.bias !== undefined) {
+    if (!(input.bias instanceof Float32Array || input.bias instanceof Float64Array)) throw new CovlassoTypeError('ERR_COVLASSO_INVALID_DTYPE', 'bias must be a Float32Array or Float64Array');
+    if (input.bias.length !== w.rows) throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `bias must have ${w.rows} values (the head's rows), got ${input.bias.length}`);
+    checkFinite(input.bias, w.rows, 'bias');
+    bias = Float64Array.from(input.bias);
+  }
+  const useBias = bias !== undefined && !center;
+  const { kernel, count } = featureKernel(input.features, w.cols, useBias, center, ddof);
+  return new FactoredCovariance({ w: nativeMatrix(w), ...(useBias ? { bias } : {}), kernel }, center, count);
+}
