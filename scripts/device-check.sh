@@ -27,7 +27,7 @@ step() {  # step NAME LIMIT_SECONDS COMMAND...
   fi
 }
 
-[ -f .device/node.xz ] && [ -f .device/covlasso.node ] && [ -d .device/dist ] || {
+[ -f .device/node.xz ] && [ -f .device/covlasso.node ] && [ -d .device/dist ] && [ -d .device/node_modules ] || {
   echo "device-check: .device/ is missing or incomplete: run scripts/prepare-device-check.sh and carry .device" >&2
   exit 100
 }
@@ -38,6 +38,8 @@ chmod +x "$bin/node"
 export PATH="$bin:$PATH"
 rm -rf dist && cp -a .device/dist dist
 mkdir -p build/Release && cp .device/covlasso.node build/Release/covlasso.node
+if [ -L node_modules ] && [ ! -e node_modules ]; then rm node_modules; fi  # a checkout's link that did not travel
+if [ ! -e node_modules/node-gyp-build ]; then mkdir -p node_modules && cp -a .device/node_modules/node-gyp-build node_modules/; fi
 export COVLASSO_GPU_DATA="$PWD/.device/data"
 
 echo "node $(node --version); $(nproc) cores; $(free -g | awk '/Mem:/ {print $2" GiB"}')"

@@ -3,6 +3,7 @@
 # perhaps no GPU: builds the addon with CUDA and the TypeScript, then copies into .device/
 #   node.xz       this machine's node, stripped and xz-compressed (the GPU machine has no Node)
 #   covlasso.node the CUDA build of the addon          dist/  the built TypeScript
+#   node_modules/node-gyp-build                        (dist/'s one run-time dependency)
 #   data/         cjk1000-S.npy (centered covariance of rows 0..7999, float64 products) and
 #                 cjk1000-rows.npy (rows 0..1999), from ../shared/data/cjk1000 when present
 # and checks that what travels (the working tree + .device/) stays under 64 MiB.
@@ -27,6 +28,8 @@ mkdir -p "$dev/data"
 rm -rf "$dev/dist"
 cp -a dist "$dev/dist"
 cp build/Release/covlasso.node "$dev/covlasso.node"
+rm -rf "$dev/node_modules" && mkdir -p "$dev/node_modules"
+cp -a "$(node -p "require('path').dirname(require.resolve('node-gyp-build/package.json'))")" "$dev/node_modules/"  # dist/ loads the addon through it
 
 node_bin=$(command -v node)
 stamp="$dev/node.version"

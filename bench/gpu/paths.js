@@ -3,7 +3,7 @@
 // the GPU and on the CPU backend (every core), the same S in the same run: times, certified
 // (target, λ) pairs, and how the GPU's objectives compare (contract: ≤ CPU's + 1e-6·S_tt).
 //
-//   node bench/gpu/paths.js [--data .device/data] [--n-lambda 100] [--targets 1000]
+//   node bench/gpu/paths.js [--data .device/data] [--n-lambda 100] [--targets 1000] [--gpu-backend cuda]
 'use strict';
 const path = require('node:path');
 const covlasso = require('../../dist/cjs');
@@ -19,16 +19,17 @@ async function main() {
   const nLambda = Number(option('n-lambda', '100'));
   const targets = Array.from({ length: Math.min(S.rows, Number(option('targets', String(S.rows)))) }, (_, i) => i);
   const results = {};
-  for (const backend of ['cuda', 'cpu']) {
+  const gpu = option('gpu-backend', 'cuda');
+  for (const [role, backend] of [['gpu', gpu], ['cpu', 'cpu']]) {
     const t = process.hrtime.bigint();
     const r = await covlasso.covLassoPath(S, { targets, nLambda, ratioMin: 1e-3, backend });
     const s = seconds(t);
     let certified = 0;
     for (const c of r.converged) certified += c;
-    results[backend] = r;
+    results[role] = r;
     console.log(JSON.stringify({ backend, targets: targets.length, nLambda, seconds: s, certified, pairs: r.converged.length }));
   }
-  const g = results.cuda, c = results.cpu;
+  const g = results.gpu, c = results.cpu;
   let worse = 0, maxExcess = -Infinity;
   for (let k = 0; k < targets.length; k++) {
     const d = S.data[targets[k] * S.rows + targets[k]];

@@ -2,8 +2,16 @@
 // target (or per target and 32-column tile for the refresh), on one stream with the copies
 // ordered on it. The sweeps keep G_WW and the vectors they touch in shared memory when the
 // working set fits (w² + 6w doubles: w ≤ 167 with Hopper's 227 KiB per block); larger working
-// sets sweep from their global scratch (L2-cached). See lasso_driver.hpp for the rounds and
-// bench/RESULTS.md ("CUDA backend: expected bottlenecks") for what these kernels should cost.
+// sets sweep from their global scratch (L2-cached). See lasso_driver.hpp for the rounds.
+//
+// Expected bottleneck (bench/RESULTS.md, written before any timing): latency, not bandwidth.
+// A coordinate update is a dependent chain (read β_a, q_a → soft-threshold → two __syncwarp →
+// w/32 FMAs per lane), ~100–200 cycles, so a sweep of w coordinates costs ~w·150 cycles whatever
+// the width of the warp; the GPU wins by running thousands of targets at once. The refresh
+// moves nnz·p·8 bytes L2→SM per round (one HBM pass over S per round when S exceeds L2).
+// Predicted on an H200: 100-λ paths for the 1000 cjk1000 targets ≈ 50–100 ms (round trips and
+// sweeps), all 20000 targets of bench/large.js at λ ratio 0.1 ≈ 1.5–3 s (working sets of
+// 130–260 coordinates: one target per SM in shared memory, 152 waves).
 #include <cuda_runtime.h>
 
 #include <memory>
