@@ -60,9 +60,12 @@ class ChunkSolver {
 
   void set_scratch_cap(size_t bytes) { scratch_cap_ = bytes; }
 
-  // Runs every round of the current λ for `active` (chunk-local indices).
-  void solve_lambda(std::vector<int32_t> active, bool refresh_first) {
+  // Runs every round of the current λ for `active` (chunk-local indices); after each round,
+  // on_round(fraction of them finished).
+  template <class OnRound>
+  void solve_lambda(std::vector<int32_t> active, bool refresh_first, const OnRound& on_round) {
     bool refresh = refresh_first;
+    const double total = static_cast<double>(std::max<size_t>(1, active.size()));
     while (!active.empty()) {
       ctx_.check_cancelled();
       const int32_t* list = upload_list(active);
@@ -74,6 +77,7 @@ class ChunkSolver {
       for (int32_t k : active) {
         if (control_[4 * k + kControlStatus] == kActive) continuing.push_back(k);
       }
+      on_round(1.0 - static_cast<double>(continuing.size()) / total);
       if (continuing.empty()) break;
       solve_working_sets(continuing);
       active.swap(continuing);
@@ -285,7 +289,11 @@ std::vector<SparseCoef> drive_lasso(LassoExecutor& exec, const LassoProblem& pro
       for (int64_t k = 0; k < n; ++k) {
         if (!states[k].stopped) active.push_back(static_cast<int32_t>(k));
       }
-      solver.solve_lambda(active, l == 0);
+      const auto progress = [&](double within) {  // chunks done, λ done, this λ's finished targets
+        ctx.report((static_cast<double>(start) + static_cast<double>(n) * (static_cast<double>(l) + within) / n_lambda) /
+                   static_cast<double>(n_targets));
+      };
+      solver.solve_lambda(active, l == 0, progress);
       exec.end_lambda(c, a, n);
       std::vector<TargetState> before = states;  // `stopped` as it was for this λ
       exec.download(states.data(), a.state, n * sizeof(TargetState));
@@ -312,8 +320,7 @@ std::vector<SparseCoef> drive_lasso(LassoExecutor& exec, const LassoProblem& pro
         targets.push_back(&coefs[at]);
       }
       solver.export_coefs(exported, states, targets);
-      ctx.report((static_cast<double>(start) + static_cast<double>(n) * static_cast<double>(l + 1) / n_lambda) /
-                 static_cast<double>(n_targets));
+      progress(1.0);
     }
     if (out.path_length != nullptr) {
       for (int64_t k = 0; k < n; ++k) out.path_length[start + k] = solved[k];

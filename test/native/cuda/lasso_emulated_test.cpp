@@ -5,7 +5,7 @@
 // chunking and scratch groups, one lane and several threaded lanes, determinism.
 // Built and run by test/cuda-emulation.test.ts:
 //   g++ -std=c++17 -O2 -Inative/core -Inative/cuda -Itest/native/cuda test/native/cuda/lasso_emulated_test.cpp
-//       native/core/*.cpp native/core/cpu/*.cpp native/cuda/*.cpp -pthread
+//       native/core/*.cpp native/core/cpu/*.cpp native/cuda/lasso_driver.cpp native/cuda/moments_plan.cpp -pthread
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -283,6 +283,43 @@ int main() {
     const Outputs small = run_emulated(c, 1, (size_t(64) << 20) + C * C * 8 * 2 + 10 * per_target, 4, &launches);
     compare(c, cpu, small, "chunks of ~5, shared limit 4");
     check(launches > 0, c.name + ": sweeps launched");
+  }
+
+  // Progress: increasing, ending at 1, reported within a λ (rounds) as well as after each.
+  {
+    Case c{"progress", intra(S, diag), all, {ratios(3, 1e-2), true}, {}};
+    const int64_t n = C * 3;
+    Outputs o(n, C);
+    TargetBatch batch{c.targets.data(), C, nullptr};
+    std::vector<double> seen;
+    ExecutionContext ctx;
+    ctx.progress = [&](double f) { seen.push_back(f); };
+    EmulatedExecutor exec(1, size_t(1) << 30);
+    cuda::drive_lasso(exec, c.problem, batch, c.lambdas, c.settings, o.arrays(0), ctx);
+    bool increasing = !seen.empty();
+    for (size_t i = 1; i < seen.size(); ++i) increasing = increasing && seen[i] >= seen[i - 1];
+    check(increasing && seen.back() == 1.0 && seen.size() > 3, "progress: " + std::to_string(seen.size()) +
+                                                                   " reports, increasing, ending at 1");
+  }
+  // Cancel: the flag is read between launches; the call throws Aborted.
+  {
+    Case c{"cancel", intra(S, diag), all, {ratios(10, 1e-3), true}, {}};
+    Outputs o(C * 10, C);
+    TargetBatch batch{c.targets.data(), C, nullptr};
+    CancelFlag flag{false};
+    ExecutionContext ctx;
+    ctx.cancel = &flag;
+    ctx.progress = [&](double f) {
+      if (f > 0.3) flag.store(true);
+    };
+    EmulatedExecutor exec(1, size_t(1) << 30);
+    bool aborted = false;
+    try {
+      cuda::drive_lasso(exec, c.problem, batch, c.lambdas, c.settings, o.arrays(0), ctx);
+    } catch (const Error& e) {
+      aborted = e.code() == ErrorCode::Aborted;
+    }
+    check(aborted, "a raised cancel flag stops the solve with Aborted");
   }
 
   // Many sweep launches: max_iter large, tol tight, budget small working sets.
