@@ -11,7 +11,8 @@
 // c = λ₁/ν if ν > λ₁ else 1:
 //   gap = ½ r² (1 + c²) + λ₁ Σ w_j|β_j| − c (d − βᵀs) + ½ λ₂ (1 + c²) ‖β‖².
 // Unpenalised coordinates have the dual constraint g_j = 0, which scaling cannot enforce; they
-// are certified separately: g_j² / (G_jj + λ₂) (twice the gain of one exact coordinate move).
+// are certified separately: g_j² / (G_jj + λ₂) (twice the gain of one exact coordinate move;
+// with β ≥ 0 and β_j = 0 only g_j > 0 counts).
 //
 // Everything here is COVLASSO_HD: the CUDA backend computes the same float64 certificate on the
 // device, accumulating CertificateSums per lane and combining them (merge) before finish().
@@ -75,7 +76,9 @@ struct CertificateSums {
     if (w > 0) {
       nu = std::max(nu, (pen.positive ? std::max(g, 0.0) : std::fabs(g)) / w);
     } else if (diag + pen.l2 > 0) {
-      kkt = std::max(kkt, g * g / (diag + pen.l2));
+      // With β ≥ 0, a coordinate at its bound (β_j = 0) is optimal when g_j ≤ 0.
+      const double excess = pen.positive && b == 0 ? std::max(g, 0.0) : g;
+      kkt = std::max(kkt, excess * excess / (diag + pen.l2));
     }
   }
   COVLASSO_HD void merge(const CertificateSums& o) {

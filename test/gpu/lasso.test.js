@@ -83,6 +83,7 @@ test('every option: positive, penaltyFactor (with zeros), l1Ratio, warmStart, ab
     { penaltyFactor, lambdaRatio: 0.05 },
     { l1Ratio: 0.5, lambdaRatio: 0.05 },
     { positive: true, l1Ratio: 0.3, lambdaRatio: 0.05 },
+    { positive: true, l1Ratio: 0.3, penaltyFactor, lambdaRatio: 0.02 },
     { lambda: 0.01 },
     { lambdaRatio: 0.01, tol: 1e-9 },
   ];

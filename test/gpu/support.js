@@ -79,7 +79,10 @@ function recomputeGap(G, cross, d, exclude, coef, k, lambda, opts = {}) {
     if (j === exclude) continue;
     const g = s - q - l2 * b;
     if (wj > 0) nu = Math.max(nu, (opts.positive ? Math.max(g, 0) : Math.abs(g)) / wj);
-    else kkt = Math.max(kkt, (g * g) / (G.data[j * p + j] + l2));
+    else {
+      const excess = opts.positive && b === 0 ? Math.max(g, 0) : g;  // at the bound β_j = 0, only g > 0 counts
+      kkt = Math.max(kkt, (excess * excess) / (G.data[j * p + j] + l2));
+    }
   }
   const r2 = d - 2 * bs + bq;
   const c = nu > l1 ? l1 / nu : 1;

@@ -221,6 +221,13 @@ int main() {
     cases.push_back(c);
   }
   {
+    Case c{"positive with unpenalised coordinates (at the bound β = 0)", intra(S_full, diag_full), all, {ratios(4, 0.02), true}, {}};
+    c.problem.penalty_factor = factors.data();
+    c.settings.positive = true;
+    c.settings.max_iter = 5000;
+    cases.push_back(c);
+  }
+  {
     Case c{"absolute lambdas, max_iter 3 (honest converged)", intra(S, diag), all, {{0.5, 0.05, 0.005}, false}, {}};
     c.settings.max_iter = 3;
     cases.push_back(c);
