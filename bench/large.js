@@ -4,6 +4,7 @@
 // stage, certified targets, sources per target and peak memory (RSS).
 //
 //   node bench/large.js [--categories 5000] [--rows 4000] [--width 512] [--threads 2]
+//                       [--backends cpu,cuda]   (each backend on the same logits, one JSON each)
 'use strict';
 const covlasso = require('../dist/cjs');
 const { headLogits } = require('./problems');
@@ -11,6 +12,11 @@ const { headLogits } = require('./problems');
 function option(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+function textOption(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
 }
 
 function peakRssMiB() {
@@ -27,44 +33,51 @@ async function main() {
   let t = process.hrtime.bigint();
   const X = headLogits(N, C, width, 42);
   const tGen = seconds(t);
-  t = process.hrtime.bigint();
-  const S = await covlasso.covariance(X, { threads });
-  const tCov = seconds(t);
-  const rssAfterCov = peakRssMiB();
-  let last = 0;
-  t = process.hrtime.bigint();
-  const r = await covlasso.covLasso(S, {
-    lambdaRatio: 0.1,
-    threads,
-    onProgress: (f) => {
-      if (f - last >= 0.1 || f === 1) {
-        last = f;
-        process.stderr.write(`  ${(100 * f).toFixed(0)}% after ${seconds(t).toFixed(1)} s\n`);
-      }
-    },
-  });
-  const tSolve = seconds(t);
-  let converged = 0;
-  let sweeps = 0;
-  for (let k = 0; k < C; k++) {
-    converged += r.converged[k];
-    sweeps += r.iterations[k];
+  for (const backend of textOption('backends', textOption('backend', 'auto')).split(',')) {
+    t = process.hrtime.bigint();
+    const S = await covlasso.covariance(X, { threads, backend });
+    const tCov = seconds(t);
+    const rssAfterCov = peakRssMiB();
+    let last = 0;
+    t = process.hrtime.bigint();
+    const r = await covlasso.covLasso(S, {
+      lambdaRatio: 0.1,
+      threads,
+      backend,
+      onProgress: (f) => {
+        if (f - last >= 0.1 || f === 1) {
+          last = f;
+          process.stderr.write(`  ${backend}: ${(100 * f).toFixed(0)}% after ${seconds(t).toFixed(1)} s\n`);
+        }
+      },
+    });
+    const tSolve = seconds(t);
+    let converged = 0;
+    let sweeps = 0;
+    let objective = 0;
+    for (let k = 0; k < C; k++) {
+      converged += r.converged[k];
+      sweeps += r.iterations[k];
+      objective += r.objective[k];
+    }
+    const result = {
+      backend,
+      categories: C,
+      rows: N,
+      width,
+      generateSeconds: tGen,
+      covarianceSeconds: tCov,
+      solveSeconds: tSolve,
+      converged,
+      meanSources: r.coef.indptr[C] / C,
+      meanSweeps: sweeps / C,
+      sumObjective: objective,
+      covarianceMiB: Math.round((C * C * 8) / 2 ** 20),
+      peakRssMiBAfterCovariance: rssAfterCov,
+      peakRssMiB: peakRssMiB(),
+    };
+    console.log(JSON.stringify(result, null, 2));
   }
-  const result = {
-    categories: C,
-    rows: N,
-    width,
-    generateSeconds: tGen,
-    covarianceSeconds: tCov,
-    solveSeconds: tSolve,
-    converged,
-    meanSources: r.coef.indptr[C] / C,
-    meanSweeps: sweeps / C,
-    covarianceMiB: Math.round((C * C * 8) / 2 ** 20),
-    peakRssMiBAfterCovariance: rssAfterCov,
-    peakRssMiB: peakRssMiB(),
-  };
-  console.log(JSON.stringify(result, null, 2));
 }
 
 main().catch((error) => {

@@ -1,9 +1,13 @@
 /**
  * Choosing a backend: `backend: 'cpu' | 'cuda' | 'auto'` on every heavy call and
  * COVLASSO_BACKEND (read in one place). Without a usable CUDA device `auto` runs on the CPU
- * and `cuda` is a typed error with a stable code and one line saying why.
+ * and `cuda` is a typed error with a stable code and one line saying why. Whether CUDA is
+ * compiled in is checked against the binary itself: a CUDA build carries device code (an
+ * `.nv_fatbin` section with sm_80/sm_89/sm_90 machine code).
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
+import * as fs from 'node:fs';
+import { packageRoot } from '../lib/runtime/native';
 import {
   BackendUnavailableError,
   CovarianceAccumulator,
@@ -25,6 +29,9 @@ const C = 6;
 const X = new Matrix(N, C, randomLogits(N, C, 3));
 const S = new Matrix(C, C, secondMoment(randomLogits(N, C, 3), N, C));
 const cuda = backends().find((b) => b.name === 'cuda')!;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const binary = (require('node-gyp-build') as { path: (dir: string) => string }).path(packageRoot);
+const binaryHasDeviceCode = fs.readFileSync(binary).includes('.nv_fatbin');
 
 afterEach(() => {
   delete process.env.COVLASSO_BACKEND;
@@ -38,6 +45,22 @@ describe('backends()', () => {
     expect(cpu).toMatchObject({ compiled: true, available: true });
     expect(cpu.detail).toMatch(/threads/);
     for (const b of list) expect(b.detail).not.toMatch(/\n/);
+  });
+
+  it('says CUDA is compiled in exactly when the loaded binary carries CUDA device code', () => {
+    expect(cuda.compiled).toBe(binaryHasDeviceCode);
+    if (!cuda.compiled) expect(cuda.detail).toMatch(/built without nvcc/);
+  });
+
+  const onlyCompiledNoDevice = cuda.compiled && !cuda.available ? it : it.skip;
+  onlyCompiledNoDevice('a CUDA build without a usable device says why in one line (no driver / no device)', () => {
+    expect(cuda.detail).toMatch(/no usable NVIDIA driver|no CUDA device|compute capability|CUDA cannot start/);
+    expect(cuda.detail).toMatch(/cudaError|compute capability/);
+  });
+
+  const onlyAvailable = cuda.available ? it : it.skip;
+  onlyAvailable('a usable device is named with its memory', () => {
+    expect(cuda.detail).toMatch(/GiB, compute capability \d+\.\d+/);
   });
 });
 
@@ -71,6 +94,7 @@ describe('backend option', () => {
       expect(error).toBeInstanceOf(BackendUnavailableError);
       expect((error as BackendUnavailableError).code).toBe('ERR_COVLASSO_BACKEND_UNAVAILABLE');
       expect((error as Error).message).toMatch(/cuda/);
+      expect((error as Error).message).toContain(cuda.detail);
       expect((error as Error).message).not.toMatch(/\n/);
     }
     await expect(covariance(X, { backend: 'cuda' })).rejects.toBeInstanceOf(BackendUnavailableError);

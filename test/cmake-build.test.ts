@@ -28,6 +28,19 @@ describe('native source lists', () => {
     expect([...listed].sort()).toEqual([...cppFiles('native/core'), ...cppFiles('native/core/cpu'), ...cppFiles('native/binding')].sort());
   });
 
+  it('binding.gyp lists every .cu and .cpp of native/cuda under its CUDA condition, and CMake globs them', () => {
+    const gyp = fs.readFileSync(path.join(root, 'binding.gyp'), 'utf8');
+    const listed = [...gyp.matchAll(/["'](native\/cuda\/[^"']+\.(?:cu|cpp))["']/g)].map((m) => m[1]).sort();
+    const onDisk = fs.readdirSync(path.join(root, 'native/cuda')).filter((f) => /\.(cu|cpp)$/.test(f)).map((f) => `native/cuda/${f}`).sort();
+    expect(listed).toEqual(onDisk);
+    const cmake = fs.readFileSync(path.join(root, 'CMakeLists.txt'), 'utf8');
+    expect(cmake).toMatch(/native\/cuda\/\*\.cu/);
+    expect(cmake).toMatch(/native\/cuda\/\*\.cpp/);
+    expect(cmake).not.toMatch(/CUDA::cublas/);
+    expect(cmake).toMatch(/80-real 89-real 90/);
+    expect(cmake).toMatch(/cudart_static/);
+  });
+
   it('CMakeLists.txt globs the same directories', () => {
     const cmake = fs.readFileSync(path.join(root, 'CMakeLists.txt'), 'utf8');
     expect(cmake).toMatch(/native\/core\/\*\.cpp/);
@@ -67,16 +80,25 @@ const out = new Float64Array(4);
 addon.covarianceSync({ x: { data: new Float64Array([1, 2, 2, 0, 3, 1]), rows: 3, cols: 2 }, center: false, ddof: 0, products: 'auto', threads: 1, backend: 'cpu', out });
 const centered = new Float64Array(4);
 addon.covarianceSync({ x: { data: new Float64Array([1, 2, 2, 0, 3, 1]), rows: 3, cols: 2 }, center: true, ddof: 1, products: 'auto', threads: 1, backend: 'cpu', out: centered });
-console.log(JSON.stringify({ out: Array.from(out), centered: Array.from(centered), keys: Object.keys(addon) }));
+console.log(JSON.stringify({ out: Array.from(out), centered: Array.from(centered), keys: Object.keys(addon), cuda: addon.backends()[1] }));
 `;
       const c = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
       if (c.status !== 0) throw new Error(`loading the cmake build failed:\n${c.stderr}`);
-      const res = JSON.parse(c.stdout.trim().split('\n').pop() ?? '{}') as { out: number[]; centered: number[]; keys: string[] };
+      const res = JSON.parse(c.stdout.trim().split('\n').pop() ?? '{}') as {
+        out: number[];
+        centered: number[];
+        keys: string[];
+        cuda: { compiled: boolean; available: boolean };
+      };
+      // The CMake build has the CUDA backend exactly when the build found nvcc (the same detector as binding.gyp).
+      const nvcc = spawnSync(process.execPath, [path.join(root, 'native/cuda/build-config.js'), 'enabled'], { encoding: 'utf8' });
+      expect(res.cuda.compiled).toBe(nvcc.stdout.trim() === '1');
+      expect(fs.readFileSync(binary).includes('.nv_fatbin')).toBe(res.cuda.compiled);
       expect(res.keys).toEqual(expect.arrayContaining(['covarianceSync', 'covLasso', 'MomentAccumulator']));
       [14 / 3, 5 / 3, 5 / 3, 5 / 3].forEach((v, i) => expect(res.out[i]).toBeCloseTo(v, 12));
       // Columns (1,2,3) and (2,0,1): deviations (-1,0,1) and (1,-1,0); sums 2, -1, 2; over N-1 = 2.
       [1, -0.5, -0.5, 1].forEach((v, i) => expect(res.centered[i]).toBeCloseTo(v, 12));
     },
-    300_000,
+    600_000,
   );
 });

@@ -98,6 +98,19 @@ describe('penalty factors', () => {
       expect(r.objective[k]).toBeLessThanOrEqual(generalObjective(S2D, c, s, d, pen, ref) + 1e-9 * d);
     }
   });
+
+  it('positive with unpenalised categories is certified (a coordinate held at β = 0 with g < 0 is optimal)', () => {
+    const weights = Array.from({ length: c }, (_, j) => (j % 3 === 1 ? 0 : 1));
+    const r = covLassoSync(S2, { lambdaRatio: 0.05, penaltyFactor: weights, positive: true, maxIter: 5000 });
+    expect(Array.from(r.converged).every((v) => v === 1)).toBe(true);
+    for (let k = 0; k < r.targets.length; k++) {
+      const t = r.targets[k];
+      const { s, d } = targetProblem(S2D, c, t);
+      const pen = { lambda: r.lambda[k], weights, positive: true, exclude: t };
+      expect(Math.min(...denseBeta(r.coef, k))).toBeGreaterThanOrEqual(0);
+      expect(r.objective[k]).toBeLessThanOrEqual(generalObjective(S2D, c, s, d, pen, referenceGeneral(S2D, c, s, d, pen)) + 1e-6 * d);
+    }
+  });
 });
 
 describe('warm starts and early path stop', () => {

@@ -166,6 +166,18 @@ describe('npm pack + install into an empty project (npm defaults, prebuilt binar
     expect(fs.existsSync(path.join(installed, 'prebuilds', `${process.platform}-${process.arch}`, 'covlasso.node'))).toBe(true);
   });
 
+  it('the prebuilt binary carries the CUDA backend exactly when the packing machine has nvcc', () => {
+    const nvcc = spawnSync(process.execPath, [path.join(root, 'native', 'cuda', 'build-config.js'), 'enabled'], { encoding: 'utf8' });
+    const withCuda = nvcc.stdout.trim() === '1';
+    const binary = path.join(installed, 'prebuilds', `${process.platform}-${process.arch}`, 'covlasso.node');
+    expect(fs.readFileSync(binary).includes('.nv_fatbin')).toBe(withCuda);
+    const cuda = nodeJson(`console.log(JSON.stringify(require('covlasso').backends().find((b) => b.name === 'cuda')));`, app, 'cjs') as {
+      compiled: boolean;
+    };
+    expect(cuda.compiled).toBe(withCuda);
+    expect(tarFiles).toContain('native/cuda/build-config.js');
+  });
+
   it('require("covlasso"): covarianceSync and covLasso give the hand-computed numbers', () => {
     expectRightNumbers(nodeJson(CJS_CHECK, app, 'cjs') as CheckResult);
   });

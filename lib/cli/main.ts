@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `covlasso` command line: `deps`, `cov`, `demo`. JSON out; a progress bar on stderr for
+ * The `covlasso` command line: `deps`, `cov`, `demo`, `info`, …. JSON out; a progress bar on stderr for
  * long runs; on bad input a non-zero exit status and one line saying why.
  * @module
  */
@@ -14,6 +14,7 @@ import { runCross } from './cross';
 import { runUnseen } from './unseen';
 import { runReport } from './report';
 import { runChoose, runDiagnose } from './analyze';
+import { runInfo } from './info';
 
 const HELP = `covlasso: sparse neural dependencies between classifier logits (Covariance Lasso)
 
@@ -42,6 +43,7 @@ Usage:
   covlasso cov --merge a.cov b.cov ... --out cov.npy [--center] [--ddof d] [--save-state all.cov]
   covlasso report <deps.json> --out report.html [--title t] [--top k]
   covlasso demo [--threads n] [--report demo.html | --no-report]
+  covlasso info [--json]
   covlasso --help | --version
 
 deps   one lasso per target category on the logit covariance, streamed from the file's rows
@@ -57,9 +59,10 @@ cov    the float64 covariance (second moment, or --center) as a .npy file, strea
        file in row chunks (bounded by --max-memory); --save-state writes a mergeable shard state
 report a self-contained HTML page (graph, source bars, λ paths, histograms, accuracy) of deps JSON
 demo   runs the whole job on a built-in synthetic model and prints the strongest dependencies
+info   the backends of this install (cpu, cuda): compiled in, usable here, the device or why not
 
 λ convention: our λ is scikit-learn's alpha (objective ½·variance + λ‖β‖₁); the paper's λ is 2× ours.
-Environment: COVLASSO_THREADS (default thread count), COVLASSO_BACKEND (cpu | cuda | auto).
+Environment: COVLASSO_THREADS (default thread count), COVLASSO_BACKEND (cpu, cuda or auto: the default backend).
 `;
 
 /** Runs the CLI with the given arguments; resolves to the exit status. */
@@ -90,6 +93,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         return 0;
       case 'report':
         await runReport(rest);
+        return 0;
+      case 'info':
+        await runInfo(rest);
         return 0;
       case '--version':
       case '-v':

@@ -25,6 +25,16 @@ function findPackageRoot(from: string): string {
   }
 }
 
+/** The path of the native binary this install loads (prebuilds/ or build/), or null when there is none. */
+export function nativeBinaryPath(): string | null {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('node-gyp-build') as { path: (dir: string) => string }).path(packageRoot);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Returns the loaded addon, loading it on first call.
  * @throws NativeUnavailableError with one clear message when no binary can be found.

@@ -12,13 +12,19 @@
 // c = λ₁/ν if ν > λ₁ else 1:
 //   gap = ½ r² (1 + c²) + λ₁ Σ w_j|β_j| − c (d − βᵀs) + ½ λ₂ (1 + c²) ‖β‖².
 // Unpenalised coordinates have the dual constraint g_j = 0, which scaling cannot enforce; they
-// are certified separately: g_j² / (G_jj + λ₂) (twice the gain of one exact coordinate move).
+// are certified separately: g_j² / (G_jj + λ₂) (twice the gain of one exact coordinate move;
+// with β ≥ 0 and β_j = 0 only g_j > 0 counts).
+//
+// Everything here is COVLASSO_HD: the CUDA backend computes the same float64 certificate on the
+// device, accumulating CertificateSums per lane and combining them (merge) before finish().
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+
+#include "hd.hpp"
 
 namespace covlasso {
 
@@ -38,7 +44,7 @@ struct Penalty {
     return pen;
   }
 
-  double weight(size_t j) const { return weights != nullptr ? weights[j] : 1.0; }
+  COVLASSO_HD double weight(size_t j) const { return weights != nullptr ? weights[j] : 1.0; }
 
   // The smallest factor t for which β = 0 is optimal under this penalty scaled by t, given the
   // cross moments s over n coordinates (`exclude` and the unpenalised ones left out):
@@ -56,7 +62,7 @@ struct Penalty {
   }
 
   // The exact minimiser along coordinate j, given z = s_j − q_j + G_jj β_j.
-  double coordinate_minimum(double z, double g_jj, size_t j) const {
+  COVLASSO_HD double coordinate_minimum(double z, double g_jj, size_t j) const {
     const double t = l1 * weight(j);
     double v = 0;
     if (z > t) v = z - t;
@@ -66,7 +72,7 @@ struct Penalty {
 
   // How much coordinate j (currently 0) violates its optimality condition: > 0 means it
   // should enter. g is s_j − q_j at β_j = 0.
-  double violation(double g, size_t j) const {
+  COVLASSO_HD double violation(double g, size_t j) const {
     const double magnitude = positive ? g : std::fabs(g);
     return magnitude - l1 * weight(j);
   }
@@ -79,34 +85,55 @@ struct Certificate {
   double residual_variance;  // r² = d − 2βᵀs + βᵀGβ, clamped at 0
 };
 
-// The certificate from β, q = Gβ, s, the diagonal of G and d, over n coordinates (all allowed
-// except `exclude`, which must have β = 0).
-inline Certificate certify(size_t n, const double* beta, const double* q, const double* s,
-                           const double* diag, double d, const Penalty& pen, int64_t exclude) {
+// The sums a certificate needs, accumulated coordinate by coordinate (add) and combinable
+// (merge: sums add, maxima take the max), so that a parallel reduction gives the same formula.
+struct CertificateSums {
   double beta_s = 0, beta_q = 0, l1 = 0, l2 = 0, nu = 0, kkt = 0;
-  for (size_t j = 0; j < n; ++j) {
-    const double b = beta[j];
-    beta_s += b * s[j];
-    beta_q += b * q[j];
+
+  // Coordinate j with β_j = b, q_j, s_j and G_jj; `excluded` coordinates add to the sums only.
+  COVLASSO_HD void add(size_t j, double b, double q, double s, double diag, const Penalty& pen, bool excluded) {
+    beta_s += b * s;
+    beta_q += b * q;
     l1 += pen.weight(j) * std::fabs(b);
     l2 += b * b;
-    if (static_cast<int64_t>(j) == exclude) continue;
-    const double g = s[j] - q[j] - pen.l2 * b;
+    if (excluded) return;
+    const double g = s - q - pen.l2 * b;
     const double w = pen.weight(j);
     if (w > 0) {
       nu = std::max(nu, (pen.positive ? std::max(g, 0.0) : std::fabs(g)) / w);
-    } else if (diag[j] + pen.l2 > 0) {
-      kkt = std::max(kkt, g * g / (diag[j] + pen.l2));
+    } else if (diag + pen.l2 > 0) {
+      // With β ≥ 0, a coordinate at its bound (β_j = 0) is optimal when g_j ≤ 0.
+      const double excess = pen.positive && b == 0 ? std::max(g, 0.0) : g;
+      kkt = std::max(kkt, excess * excess / (diag + pen.l2));
     }
   }
-  const double r2 = d - 2 * beta_s + beta_q;
-  const double c = nu > pen.l1 ? pen.l1 / nu : 1.0;
+  COVLASSO_HD void merge(const CertificateSums& o) {
+    beta_s += o.beta_s, beta_q += o.beta_q, l1 += o.l1, l2 += o.l2;
+    nu = std::max(nu, o.nu), kkt = std::max(kkt, o.kkt);
+  }
+};
+
+// The certificate of the accumulated sums for a target of variance d.
+COVLASSO_HD inline Certificate finish_certificate(const CertificateSums& sums, double d, const Penalty& pen) {
+  const double r2 = d - 2 * sums.beta_s + sums.beta_q;
+  const double c = sums.nu > pen.l1 ? pen.l1 / sums.nu : 1.0;
   Certificate cert;
-  cert.gap = 0.5 * r2 * (1 + c * c) + pen.l1 * l1 - c * (d - beta_s) + 0.5 * pen.l2 * (1 + c * c) * l2;
+  cert.gap = 0.5 * r2 * (1 + c * c) + pen.l1 * sums.l1 - c * (d - sums.beta_s) + 0.5 * pen.l2 * (1 + c * c) * sums.l2;
   cert.residual_variance = std::max(r2, 0.0);
-  cert.objective = 0.5 * cert.residual_variance + pen.l1 * l1 + 0.5 * pen.l2 * l2;
-  cert.unpenalised_kkt = kkt;
+  cert.objective = 0.5 * cert.residual_variance + pen.l1 * sums.l1 + 0.5 * pen.l2 * sums.l2;
+  cert.unpenalised_kkt = sums.kkt;
   return cert;
+}
+
+// The certificate from β, q = Gβ, s, the diagonal of G and d, over n coordinates (all allowed
+// except `exclude`, which must have β = 0).
+COVLASSO_HD inline Certificate certify(size_t n, const double* beta, const double* q, const double* s,
+                                       const double* diag, double d, const Penalty& pen, int64_t exclude) {
+  CertificateSums sums;
+  for (size_t j = 0; j < n; ++j) {
+    sums.add(j, beta[j], q[j], s[j], diag[j], pen, static_cast<int64_t>(j) == exclude);
+  }
+  return finish_certificate(sums, d, pen);
 }
 
 }  // namespace covlasso

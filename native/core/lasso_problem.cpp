@@ -105,6 +105,23 @@ void validate_batch(const LassoProblem& problem, const TargetBatch& batch, const
                                                   std::to_string(problem.cross.cols) + ")");
     }
   }
+  if (batch.warm_start == nullptr) return;
+  const int64_t p = problem.gram.rows;
+  for (int64_t k = 0; k < batch.count; ++k) {
+    const int64_t t = batch.targets[k];
+    const int64_t exclude = problem.exclude_self ? t : -1;
+    const SparseCoef& warm = (*batch.warm_start)[k];
+    if (warm.values.size() != warm.indices.size()) {
+      throw Error(ErrorCode::ShapeMismatch, "warm start for target " + std::to_string(t) + " has mismatched arrays");
+    }
+    for (size_t e = 0; e < warm.indices.size(); ++e) {
+      const int64_t j = warm.indices[e];
+      if (j < 0 || j >= p || j == exclude || !std::isfinite(warm.values[e]) || (settings.positive && warm.values[e] < 0)) {
+        throw Error(ErrorCode::InvalidArgument, "warm start for target " + std::to_string(t) +
+                                                    " has an invalid coefficient at " + std::to_string(j));
+      }
+    }
+  }
 }
 
 }  // namespace covlasso

@@ -86,7 +86,8 @@ struct TargetBatch {
 void validate_problem(const LassoProblem& problem, const ExecutionContext& ctx);
 
 // The invariants of a batch: λ values finite and ≥ 0, settings in their domains, penalty
-// factors finite and ≥ 0, targets in range, one warm start per target.
+// factors finite and ≥ 0, targets in range, one warm start per target whose coefficients are
+// finite, inside 0..p−1, not the excluded coordinate and ≥ 0 when positive.
 void validate_batch(const LassoProblem& problem, const TargetBatch& batch, const LambdaSequence& lambdas,
                     const LassoSettings& settings);
 
