@@ -96,10 +96,14 @@ Outputs run_emulated(const Case& c, int lanes, size_t free_bytes, int64_t shared
   const int64_t n = static_cast<int64_t>(c.targets.size() * c.lambdas.values.size());
   Outputs o(n, static_cast<int64_t>(c.targets.size()));
   TargetBatch batch{c.targets.data(), static_cast<int64_t>(c.targets.size()), c.warm};
-  validate_problem(c.problem, ExecutionContext{});
-  validate_batch(c.problem, batch, c.lambdas, c.settings);
+  // What solve_lasso does before a backend runs: the Gram's diagonal taken once, then validation.
+  const std::vector<double> diagonal = gram_diagonal(c.problem.gram);
+  LassoProblem problem = c.problem;
+  problem.gram_diagonal = diagonal.data();
+  validate_problem(problem, ExecutionContext{});
+  validate_batch(problem, batch, c.lambdas, c.settings);
   EmulatedExecutor exec(lanes, free_bytes, shared_limit);
-  o.coefs = cuda::drive_lasso(exec, c.problem, batch, c.lambdas, c.settings, o.arrays(0), ExecutionContext{});
+  o.coefs = cuda::drive_lasso(exec, problem, batch, c.lambdas, c.settings, o.arrays(0), ExecutionContext{});
   if (launches != nullptr) *launches = exec.sweep_launches;
   return o;
 }
