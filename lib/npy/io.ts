@@ -22,6 +22,7 @@ import {
   ITEM_SIZE,
   NpyDtype,
   NpyHeader,
+  checkHeaderLength,
   parseHeader,
   parsePreamble,
   PREAMBLE_MAX,
@@ -194,9 +195,12 @@ export async function readExactly(fh: fs.promises.FileHandle, into: Uint8Array, 
 async function headerOf(fh: fs.promises.FileHandle): Promise<NpyHeader> {
   const start = new Uint8Array(PREAMBLE_MAX);
   const pre = parsePreamble(start.subarray(0, await readFully(fh, start, 0)));
+  const { size } = await fh.stat();
+  // The declared length is checked against the file (and a cap) before anything that size is
+  // allocated or read: a forged v2/v3 length of up to 4 GiB would otherwise be allocated whole.
+  checkHeaderLength(pre, size);
   const headerBytes = new Uint8Array(pre.headerStart + pre.headerLength);
   const h = parseHeader(headerBytes.subarray(0, await readFully(fh, headerBytes, 0)), pre);
-  const { size } = await fh.stat();
   checkDataLength(h, size - h.dataOffset);
   return { dtype: h.dtype, shape: h.shape, dataOffset: h.dataOffset, fortranOrder: false };
 }
