@@ -12,11 +12,14 @@ import {
   writeAccumulatorStateSync,
 } from './state-file';
 import { AccumulatorStateError, CovlassoError, CovlassoRangeError, CovlassoTypeError } from '../runtime/errors';
-import { asMatrix, Matrix, MatrixLike, nativeMatrix } from '../runtime/matrix';
+import { asMatrix, Matrix, MatrixLike, nativeMatrix, nativeMatrixForAsync } from '../runtime/matrix';
 import { checkMomentOptions, checkProductPrecision, MomentOptions, ProductOptions } from './options';
 import { loadNative } from '../runtime/native';
 import type { AccumulatorUpdateArgs, NativeMomentAccumulator } from '../runtime/native-types';
 import { executionArgs, runAsync, RunOptions, runSync, SyncRunOptions } from '../runtime/run';
+
+/** The key of the accumulator's in-place update, for covlasso's own chunk buffers (internal; not exported by lib/index.ts). */
+export const UPDATE_IN_PLACE = Symbol('covlasso.updateInPlace');
 
 /**
  * Streaming covariance: feed row chunks of any size with {@link update}, combine accumulators
@@ -65,7 +68,9 @@ export class CovarianceAccumulator {
     return this.cross;
   }
 
-  private updateArgs(x: MatrixLike, y: MatrixLike | undefined, run: RunOptions, precision: unknown): AccumulatorUpdateArgs {
+  /** `copy`: read private copies of the chunks (async updates of the user's memory, {@link nativeMatrixForAsync}). */
+  private updateArgs(x: MatrixLike, y: MatrixLike | undefined, run: RunOptions, precision: unknown, copy: boolean): AccumulatorUpdateArgs {
+    const input = copy ? nativeMatrixForAsync : nativeMatrix;
     const xm = asMatrix(x, 'chunk');
     if (xm.cols !== this.cols) {
       throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `chunk has ${xm.cols} columns, the accumulator ${this.cols}`);
@@ -73,13 +78,13 @@ export class CovarianceAccumulator {
     if (this.cross !== (y !== undefined)) {
       throw new CovlassoTypeError('ERR_COVLASSO_INVALID_ARGUMENT', this.cross ? 'a cross accumulator needs a Y chunk' : 'a covariance accumulator takes one chunk');
     }
-    const args: AccumulatorUpdateArgs = { x: nativeMatrix(xm), products: checkProductPrecision(precision), ...executionArgs(run) };
+    const args: AccumulatorUpdateArgs = { x: input(xm), products: checkProductPrecision(precision), ...executionArgs(run) };
     if (y !== undefined) {
       const ym = asMatrix(y, 'Y chunk');
       if (ym.cols !== this.crossCols || ym.rows !== xm.rows) {
         throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `Y chunk must be ${xm.rows}x${this.crossCols}, got ${ym.rows}x${ym.cols}`);
       }
-      args.y = nativeMatrix(ym);
+      args.y = input(ym);
     }
     return args;
   }
@@ -90,10 +95,21 @@ export class CovarianceAccumulator {
    * part of the chunk: discard it.
    */
   update(chunk: MatrixLike, options?: RunOptions & ProductOptions & { y?: MatrixLike }): Promise<void> {
-    const opts = options ?? {};
+    return this.queueUpdate(chunk, options ?? {}, true);
+  }
+
+  /**
+   * {@link update} of chunks in memory only covlasso can reach (the streaming readers' own
+   * buffers), read in place: keyed by a symbol that lib/index.ts does not export (internal).
+   */
+  [UPDATE_IN_PLACE](chunk: MatrixLike, options: RunOptions & ProductOptions & { y?: MatrixLike }): Promise<void> {
+    return this.queueUpdate(chunk, options, false);
+  }
+
+  private queueUpdate(chunk: MatrixLike, opts: RunOptions & ProductOptions & { y?: MatrixLike }, copy: boolean): Promise<void> {
     let args: AccumulatorUpdateArgs;
     try {
-      args = this.updateArgs(chunk, opts.y, opts, opts.productPrecision);
+      args = this.updateArgs(chunk, opts.y, opts, opts.productPrecision, copy);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -104,7 +120,7 @@ export class CovarianceAccumulator {
 
   /** Synchronous twin of {@link update}. */
   updateSync(chunk: MatrixLike, options?: ProductOptions & SyncRunOptions & { y?: MatrixLike }): void {
-    const args = this.updateArgs(chunk, options?.y, { threads: options?.threads, backend: options?.backend }, options?.productPrecision);
+    const args = this.updateArgs(chunk, options?.y, { threads: options?.threads, backend: options?.backend }, options?.productPrecision, false);
     runSync(() => this.native.updateSync(args));
   }
 

@@ -4,7 +4,7 @@
  * @module
  */
 import { CovlassoRangeError } from '../runtime/errors';
-import { asMatrix, Matrix, MatrixLike, nativeMatrix } from '../runtime/matrix';
+import { asMatrix, Matrix, MatrixLike, nativeMatrix, nativeMatrixForAsync } from '../runtime/matrix';
 import { loadNative } from '../runtime/native';
 import type { CovarianceCallArgs } from '../runtime/native-types';
 import { checkMomentOptions, checkProductPrecision, MomentOptions, ProductOptions } from './options';
@@ -15,7 +15,8 @@ export type { MomentOptions, ProductOptions } from './options';
 /** Options of {@link covariance} and {@link crossMoments}. */
 export interface CovarianceOptions extends MomentOptions, ProductOptions, RunOptions {}
 
-function momentArgs(x: Matrix, y: Matrix | undefined, options: CovarianceOptions): { args: CovarianceCallArgs; out: Matrix } {
+/** `forAsync`: the inputs are private copies ({@link nativeMatrixForAsync}: the user may detach theirs mid-call). */
+function momentArgs(x: Matrix, y: Matrix | undefined, options: CovarianceOptions, forAsync: boolean): { args: CovarianceCallArgs; out: Matrix } {
   const execution = executionArgs(options);
   const { center, ddof } = checkMomentOptions(options);
   if (x.rows === 0) throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', 'logits have no rows');
@@ -29,8 +30,9 @@ function momentArgs(x: Matrix, y: Matrix | undefined, options: CovarianceOptions
   const cols = y ? y.cols : x.cols;
   const out = new Matrix(x.cols, cols, new Float64Array(x.cols * cols));
   const products = checkProductPrecision(options.productPrecision);
-  const args: CovarianceCallArgs = { x: nativeMatrix(x), center, ddof, products, ...execution, out: out.data as Float64Array };
-  if (y) args.y = nativeMatrix(y);
+  const input = forAsync ? nativeMatrixForAsync : nativeMatrix;
+  const args: CovarianceCallArgs = { x: input(x), center, ddof, products, ...execution, out: out.data as Float64Array };
+  if (y) args.y = input(y);
   return { args, out };
 }
 
@@ -44,14 +46,14 @@ function momentArgs(x: Matrix, y: Matrix | undefined, options: CovarianceOptions
  * const S = await covariance(new Matrix(n, c, logits), { center: true });
  */
 export async function covariance(X: MatrixLike, options: CovarianceOptions = {}): Promise<Matrix> {
-  const { args, out } = momentArgs(asMatrix(X, 'X'), undefined, options);
+  const { args, out } = momentArgs(asMatrix(X, 'X'), undefined, options, true);
   await runAsync((a, c) => loadNative().covariance(a, c), args, options);
   return out;
 }
 
 /** Synchronous twin of {@link covariance} (blocks the event loop; no signal or progress). */
 export function covarianceSync(X: MatrixLike, options: MomentOptions & ProductOptions & SyncRunOptions = {}): Matrix {
-  const { args, out } = momentArgs(asMatrix(X, 'X'), undefined, options);
+  const { args, out } = momentArgs(asMatrix(X, 'X'), undefined, options, false);
   runSync(() => loadNative().covarianceSync(args));
   return out;
 }
@@ -61,14 +63,14 @@ export function covarianceSync(X: MatrixLike, options: MomentOptions & ProductOp
  * dependencies between two models: X = model B's logits (sources), Y = model A's (targets).
  */
 export async function crossMoments(X: MatrixLike, Y: MatrixLike, options: CovarianceOptions = {}): Promise<Matrix> {
-  const { args, out } = momentArgs(asMatrix(X, 'X'), asMatrix(Y, 'Y'), options);
+  const { args, out } = momentArgs(asMatrix(X, 'X'), asMatrix(Y, 'Y'), options, true);
   await runAsync((a, c) => loadNative().covariance(a, c), args, options);
   return out;
 }
 
 /** Synchronous twin of {@link crossMoments}. */
 export function crossMomentsSync(X: MatrixLike, Y: MatrixLike, options: MomentOptions & ProductOptions & SyncRunOptions = {}): Matrix {
-  const { args, out } = momentArgs(asMatrix(X, 'X'), asMatrix(Y, 'Y'), options);
+  const { args, out } = momentArgs(asMatrix(X, 'X'), asMatrix(Y, 'Y'), options, false);
   runSync(() => loadNative().covarianceSync(args));
   return out;
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import * as fs from 'node:fs';
-import { CovarianceAccumulator } from './accumulator';
+import { CovarianceAccumulator, UPDATE_IN_PLACE } from './accumulator';
 import { CovlassoAbortError, CovlassoRangeError, CovlassoTypeError } from '../runtime/errors';
 import { Matrix } from '../runtime/matrix';
 import { checkMomentOptions, checkProductPrecision, MomentOptions, ProductOptions } from './options';
@@ -196,7 +196,7 @@ async function accumulate(paths: string[], options: NpyStreamOptions): Promise<C
           return new Matrix(rows, s.cols, data);
         });
         const done = start - a;
-        await acc.update(x, { y, threads, productPrecision, signal, onProgress: onProgress && ((f) => report((done + f * rows) / total)) });
+        await acc[UPDATE_IN_PLACE](x, { y, threads, productPrecision, signal, onProgress: onProgress && ((f) => report((done + f * rows) / total)) });
       }
     } finally {
       if (pending) await pending.catch(() => undefined);

@@ -8,6 +8,7 @@
 import { loadNative } from '../runtime/native';
 import type { LassoCallArgs, LassoOutputs, NativeCsc } from '../runtime/native-types';
 import { runAsync, RunOptions, runSync } from '../runtime/run';
+import { detachSafe } from '../runtime/typed';
 import type { CovLassoPathResult, GeneralProblem, SolverSettings } from './types';
 
 /** A batch solve ready to run: the native arguments and how to read its result (internal). */
@@ -71,7 +72,22 @@ export function prepareSolve(problem: GeneralProblem, targets: Int32Array, lambd
 
 /** Runs a prepared batch solve on covlasso's pool, with `signal` and `onProgress` (internal). */
 export async function runSolve(prepared: PreparedSolve, options: RunOptions): Promise<CovLassoPathResult> {
-  return prepared.finish(await runAsync((a, c) => loadNative().covLasso(a, c), prepared.args, options));
+  return prepared.finish(await runAsync((a, c) => loadNative().covLasso(a, c), asyncInputs(prepared.args), options));
+}
+
+/** The arguments with every input array a private copy: the user may detach theirs mid-call ({@link detachSafe}). */
+function asyncInputs(args: LassoCallArgs): LassoCallArgs {
+  const { gram, cross, variance, penaltyFactor, targets, lambdas, warmStart } = args;
+  return {
+    ...args,
+    gram: detachSafe(gram),
+    cross: cross && detachSafe(cross),
+    variance: detachSafe(variance),
+    penaltyFactor: penaltyFactor && detachSafe(penaltyFactor),
+    targets: detachSafe(targets),
+    lambdas: detachSafe(lambdas),
+    warmStart: warmStart && { indptr: detachSafe(warmStart.indptr), indices: detachSafe(warmStart.indices), values: detachSafe(warmStart.values) },
+  };
 }
 
 /** Runs a prepared batch solve on the calling thread (internal). */

@@ -3,7 +3,7 @@
  * @module
  */
 import { CovlassoRangeError, CovlassoTypeError } from './errors';
-import { isTypedArray } from './typed';
+import { detachSafe, isTypedArray } from './typed';
 import type { NativeMatrix } from './native-types';
 
 /** Element type of a {@link Matrix}. */
@@ -134,6 +134,11 @@ function describe(value: unknown): string {
 /** The `{ rows, cols, data }` the addon reads (internal; see native-types.ts). */
 export function nativeMatrix(m: Matrix): NativeMatrix {
   return { rows: m.rows, cols: m.cols, data: m.data };
+}
+
+/** The `{ rows, cols, data }` an async call reads: over a private copy of the data ({@link detachSafe}). */
+export function nativeMatrixForAsync(m: Matrix): NativeMatrix {
+  return { rows: m.rows, cols: m.cols, data: detachSafe(m.data) };
 }
 
 /** The diagonal of a square matrix (float64 copy): the one place covlasso takes it. */
