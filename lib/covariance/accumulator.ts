@@ -15,6 +15,7 @@ import { AccumulatorStateError, CovlassoError, CovlassoRangeError, CovlassoTypeE
 import { asMatrix, Matrix, MatrixLike, nativeMatrix, nativeMatrixForAsync } from '../runtime/matrix';
 import { checkMomentOptions, checkProductPrecision, MomentOptions, ProductOptions } from './options';
 import { loadNative } from '../runtime/native';
+import { allocate } from '../runtime/typed';
 import type { AccumulatorUpdateArgs, NativeMomentAccumulator } from '../runtime/native-types';
 import { executionArgs, runAsync, RunOptions, runSync, SyncRunOptions } from '../runtime/run';
 
@@ -135,7 +136,7 @@ export class CovarianceAccumulator {
   /** The covariance (cols × crossCols, float64) of every row accumulated so far. */
   result(options: MomentOptions = {}): Matrix {
     const { center, ddof } = checkMomentOptions(options);
-    const out = new Matrix(this.cols, this.crossCols, new Float64Array(this.cols * this.crossCols));
+    const out = new Matrix(this.cols, this.crossCols, allocate(Float64Array, this.cols * this.crossCols, `the ${this.cols}×${this.crossCols} result`));
     runSync(() => this.native.result(center, ddof, out.data as Float64Array));
     return out;
   }

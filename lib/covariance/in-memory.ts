@@ -6,6 +6,7 @@
 import { CovlassoRangeError } from '../runtime/errors';
 import { asMatrix, Matrix, MatrixLike, nativeMatrix, nativeMatrixForAsync } from '../runtime/matrix';
 import { loadNative } from '../runtime/native';
+import { allocate } from '../runtime/typed';
 import type { CovarianceCallArgs } from '../runtime/native-types';
 import { checkMomentOptions, checkProductPrecision, MomentOptions, ProductOptions } from './options';
 import { executionArgs, runAsync, RunOptions, runSync, SyncRunOptions } from '../runtime/run';
@@ -28,7 +29,7 @@ function momentArgs(x: Matrix, y: Matrix | undefined, options: CovarianceOptions
     throw new CovlassoRangeError('ERR_COVLASSO_INVALID_ARGUMENT', `ddof ${ddof} leaves no degrees of freedom with ${x.rows} rows`);
   }
   const cols = y ? y.cols : x.cols;
-  const out = new Matrix(x.cols, cols, new Float64Array(x.cols * cols));
+  const out = new Matrix(x.cols, cols, allocate(Float64Array, x.cols * cols, `the ${x.cols}×${cols} result`));
   const products = checkProductPrecision(options.productPrecision);
   const input = forAsync ? nativeMatrixForAsync : nativeMatrix;
   const args: CovarianceCallArgs = { x: input(x), center, ddof, products, ...execution, out: out.data as Float64Array };

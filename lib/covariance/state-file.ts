@@ -23,6 +23,7 @@ import * as os from 'node:os';
 import * as zlib from 'node:zlib';
 import { AccumulatorStateError } from '../runtime/errors';
 import type { NativeAccumulatorState } from '../runtime/native-types';
+import { allocate } from '../runtime/typed';
 
 /**
  * The raw, mergeable state of a {@link CovarianceAccumulator}: sums relative to per-column shifts
@@ -69,7 +70,7 @@ function lengths(colsX: number, colsY: number): number[] {
 export function encodeAccumulatorState(state: AccumulatorState): Uint8Array {
   const sizes = lengths(state.colsX, state.colsY);
   const dataBytes = 8 * sizes.reduce((a, b) => a + b, 0);
-  const data = new Uint8Array(dataBytes);
+  const data = allocate(Uint8Array, dataBytes, 'the state');
   const view = new DataView(data.buffer);
   let offset = 0;
   ARRAYS.forEach((name, k) => {
@@ -93,7 +94,7 @@ export function encodeAccumulatorState(state: AccumulatorState): Uint8Array {
   const json = JSON.stringify(header);
   const total = Math.ceil((PREFIX + Buffer.byteLength(json) + 1) / ALIGN) * ALIGN;
   const headerLength = total - PREFIX;
-  const out = new Uint8Array(total + dataBytes);
+  const out = allocate(Uint8Array, total + dataBytes, 'the state file');
   out.set(Buffer.from(MAGIC, 'ascii'), 0);
   new DataView(out.buffer).setUint32(12, headerLength, true);
   const text = json + ' '.repeat(headerLength - Buffer.byteLength(json) - 1) + '\n';
@@ -152,7 +153,7 @@ export function decodeAccumulatorState(bytes: Uint8Array, what = 'accumulator st
     let a: Float64Array;
     if (LITTLE) a = new Float64Array(data.buffer, offset, n);
     else {
-      a = new Float64Array(n);
+      a = allocate(Float64Array, n, 'the state');
       for (let i = 0; i < n; i++) a[i] = view.getFloat64(offset + 8 * i, true);
     }
     arrays.push(a);

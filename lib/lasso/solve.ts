@@ -8,7 +8,7 @@
 import { loadNative } from '../runtime/native';
 import type { LassoCallArgs, LassoOutputs, NativeCsc } from '../runtime/native-types';
 import { runAsync, RunOptions, runSync } from '../runtime/run';
-import { detachSafe } from '../runtime/typed';
+import { allocate, detachSafe } from '../runtime/typed';
 import type { CovLassoPathResult, GeneralProblem, SolverSettings } from './types';
 
 /** A batch solve ready to run: the native arguments and how to read its result (internal). */
@@ -21,14 +21,14 @@ export interface PreparedSolve {
 export function prepareSolve(problem: GeneralProblem, targets: Int32Array, lambdas: { values: Float64Array; relative: boolean }, settings: SolverSettings): PreparedSolve {
   const n = targets.length * lambdas.values.length;
   const out: LassoOutputs = {
-    lambda: new Float64Array(n),
-    lambdaMax: new Float64Array(n),
-    objective: new Float64Array(n),
-    gap: new Float64Array(n),
-    residualVariance: new Float64Array(n),
-    iterations: new Int32Array(n),
-    converged: new Uint8Array(n),
-    pathLength: new Int32Array(targets.length),
+    lambda: allocate(Float64Array, n, 'the results'),
+    lambdaMax: allocate(Float64Array, n, 'the results'),
+    objective: allocate(Float64Array, n, 'the results'),
+    gap: allocate(Float64Array, n, 'the results'),
+    residualVariance: allocate(Float64Array, n, 'the results'),
+    iterations: allocate(Int32Array, n, 'the results'),
+    converged: allocate(Uint8Array, n, 'the results'),
+    pathLength: allocate(Int32Array, targets.length, 'the results'),
   };
   const args: LassoCallArgs = {
     gram: problem.gram,
@@ -52,7 +52,7 @@ export function prepareSolve(problem: GeneralProblem, targets: Int32Array, lambd
     out,
   };
   const finish = (csc: NativeCsc): CovLassoPathResult => {
-    const relativeError = new Float64Array(n);
+    const relativeError = allocate(Float64Array, n, 'the results');
     const nLambda = lambdas.values.length;
     for (let k = 0; k < n; k++) {
       const d = problem.variance[targets[Math.floor(k / nLambda)]];

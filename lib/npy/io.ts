@@ -27,7 +27,7 @@ import {
   parsePreamble,
   PREAMBLE_MAX,
 } from './header';
-import { isTypedArray } from '../runtime/typed';
+import { allocate, isTypedArray } from '../runtime/typed';
 
 export type { NpyDtype, NpyHeader } from './header';
 
@@ -120,7 +120,7 @@ export function parseNpy(buf: Uint8Array): NpyArray {
 export async function readNpy(path: string): Promise<NpyArray> {
   const fh = await fs.promises.open(path, 'r');
   try {
-    const bytes = new Uint8Array((await fh.stat()).size);
+    const bytes = allocate(Uint8Array, (await fh.stat()).size, `the contents of ${path}`);
     await readExactly(fh, bytes, 0, path);
     return parseNpy(bytes);
   } finally {
@@ -138,7 +138,7 @@ export async function readNpy(path: string): Promise<NpyArray> {
 export function readNpySync(path: string): NpyArray {
   const fd = fs.openSync(path, 'r');
   try {
-    const bytes = new Uint8Array(fs.fstatSync(fd).size);
+    const bytes = allocate(Uint8Array, fs.fstatSync(fd).size, `the contents of ${path}`);
     if (readFullySync(fd, bytes, 0) < bytes.length) throw new NpyFormatError(`${path}: the file ended early (was it truncated while being read?)`);
     return parseNpy(bytes);
   } finally {
@@ -254,7 +254,7 @@ export async function readNpyRows(path: string, rows: readonly [number, number])
     const shape = [end - begin, ...h.shape.slice(1)];
     const rowElements = elementsOf(h.shape.slice(1));
     const itemSize = ITEM_SIZE[h.dtype];
-    const bytes = new Uint8Array((end - begin) * rowElements * itemSize);
+    const bytes = allocate(Uint8Array, (end - begin) * rowElements * itemSize, `rows ${begin}:${end} of ${path}`);
     await readExactly(fh, bytes, h.dataOffset + begin * rowElements * itemSize, path);
     return arrayOf(h.dtype, shape, bytes);
   } finally {
@@ -337,7 +337,7 @@ function dataBytes(data: NpyData, dtype: NpyDtype): Uint8Array {
 export function encodeNpy(arr: NpyArrayInput): Uint8Array {
   const { header, dtype } = prepare(arr);
   const body = dataBytes(arr.data, dtype);
-  const out = new Uint8Array(header.length + body.length);
+  const out = allocate(Uint8Array, header.length + body.length, 'the .npy bytes');
   out.set(header, 0);
   out.set(body, header.length);
   return out;

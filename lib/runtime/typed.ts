@@ -3,6 +3,7 @@
  * or another worker), where `instanceof Float64Array` would fail.
  * @module
  */
+import { CovlassoError } from './errors';
 
 /** The typed arrays covlasso reads and writes. */
 export type TypedArrayName = 'Float32Array' | 'Float64Array' | 'Int32Array' | 'Uint8Array' | 'BigInt64Array';
@@ -30,10 +31,31 @@ export function isShared(a: ArrayBufferView): boolean {
  * memory in place, as nothing else runs while they do.
  */
 export function detachSafe<T extends ArrayBufferView & { slice(): T }>(a: T): T {
-  return isShared(a) ? a : a.slice();
+  return isShared(a) ? a : orOutOfMemory(() => a.slice(), a.byteLength, 'a private copy of an input');
 }
 
 /** True when `value` is a typed array of the given kind, from any realm. */
 export function isTypedArray(value: unknown, name: TypedArrayName): boolean {
   return ArrayBuffer.isView(value) && Object.prototype.toString.call(value) === `[object ${name}]`;
+}
+
+/**
+ * Allocates an output (a typed array or ArrayBuffer of `length` elements): the one place lib/
+ * allocates what it returns or reads into, so that a size too large to allocate (V8's
+ * `RangeError: Invalid typed array length` / `Array buffer allocation failed`) is a
+ * {@link CovlassoError} with code `ERR_COVLASSO_OUT_OF_MEMORY`.
+ * @param what - what is being allocated, for the message (e.g. "the 1000000×1000000 covariance")
+ */
+export function allocate<T>(kind: { new (length: number): T; readonly BYTES_PER_ELEMENT?: number }, length: number, what: string): T {
+  return orOutOfMemory(() => new kind(length), length * (kind.BYTES_PER_ELEMENT ?? 1), what);
+}
+
+/** make(), with V8's allocation failures (RangeError) as `ERR_COVLASSO_OUT_OF_MEMORY`. */
+function orOutOfMemory<T>(make: () => T, bytes: number, what: string): T {
+  try {
+    return make();
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new CovlassoError('ERR_COVLASSO_OUT_OF_MEMORY', `cannot allocate ${what}: ${bytes} bytes (${error.message})`, { cause: error });
+  }
 }
