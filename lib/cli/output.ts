@@ -6,10 +6,10 @@
  * with 130 / 143.
  * @module
  */
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { writeAtomically, writeAtomicallySync } from '../runtime/atomic-file';
 import { UsageError } from './usage';
 
 /** Flags whose value is a file a command writes. */
@@ -61,53 +61,29 @@ const inFlight = new Set<string>();
 const SIGNALS: ReadonlyArray<[NodeJS.Signals, number]> = [['SIGINT', 130], ['SIGTERM', 143]];
 const handlers = new Map<NodeJS.Signals, () => void>();
 
-function track(tmp: string): void {
-  inFlight.add(tmp);
-  if (handlers.size > 0) return;
-  for (const [signal, status] of SIGNALS) {
-    const handler = (): void => {
-      for (const file of inFlight) fs.rmSync(file, { force: true });
-      process.exit(status);
-    };
-    handlers.set(signal, handler);
-    process.on(signal, handler);
+/** Keeps the set of temporary files in flight, with the signal handlers installed while it is not empty. */
+function track(tmp: string, active: boolean): void {
+  if (active) inFlight.add(tmp);
+  else inFlight.delete(tmp);
+  if (inFlight.size > 0 && handlers.size === 0) {
+    for (const [signal, status] of SIGNALS) {
+      const handler = (): void => {
+        for (const file of inFlight) fs.rmSync(file, { force: true });
+        process.exit(status);
+      };
+      handlers.set(signal, handler);
+      process.on(signal, handler);
+    }
+  } else if (inFlight.size === 0) {
+    for (const [signal, handler] of handlers) process.removeListener(signal, handler);
+    handlers.clear();
   }
-}
-
-function untrack(tmp: string): void {
-  inFlight.delete(tmp);
-  if (inFlight.size > 0) return;
-  for (const [signal, handler] of handlers) process.removeListener(signal, handler);
-  handlers.clear();
-}
-
-function temporaryFor(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
 }
 
 /** Writes `target` through `write(tmp)` (which creates the file tmp), then renames tmp over it. */
-export async function writeOutput(target: string, write: (tmp: string) => Promise<void>): Promise<void> {
-  const tmp = temporaryFor(target);
-  track(tmp);
-  try {
-    await write(tmp);
-    await fs.promises.rename(tmp, target);
-  } catch (error) {
-    await fs.promises.rm(tmp, { force: true });
-    throw error;
-  } finally {
-    untrack(tmp);
-  }
+export function writeOutput(target: string, write: (tmp: string) => Promise<void>): Promise<void> {
+  return writeAtomically(target, write, track);
 }
 
 /** Writes `data` to `target` atomically (a temporary file in the same directory, renamed). */
-export function writeOutputSync(target: string, data: string | Uint8Array): void {
-  const tmp = temporaryFor(target);
-  try {
-    fs.writeFileSync(tmp, data);
-    fs.renameSync(tmp, target);
-  } catch (error) {
-    fs.rmSync(tmp, { force: true });
-    throw error;
-  }
-}
+export const writeOutputSync = writeAtomicallySync;

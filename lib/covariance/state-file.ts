@@ -29,6 +29,7 @@ import * as zlib from 'node:zlib';
 import { AccumulatorStateError } from '../runtime/errors';
 import type { NativeAccumulatorState } from '../runtime/native-types';
 import { allocate } from '../runtime/typed';
+import { writeAtomically, writeAtomicallySync } from '../runtime/atomic-file';
 
 /**
  * The raw, mergeable state of a {@link CovarianceAccumulator}: sums relative to per-column shifts
@@ -188,25 +189,10 @@ export function decodeAccumulatorState(bytes: Uint8Array, what = 'accumulator st
 /** Writes a state file atomically (a temporary file renamed over `path`). */
 export async function writeAccumulatorState(path: string, state: AccumulatorState): Promise<void> {
   const bytes = encodeAccumulatorState(state);
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    await fs.promises.writeFile(tmp, bytes);
-    await fs.promises.rename(tmp, path);
-  } catch (error) {
-    await fs.promises.rm(tmp, { force: true });
-    throw error;
-  }
+  await writeAtomically(path, (tmp) => fs.promises.writeFile(tmp, bytes));
 }
 
 /** Synchronous twin of {@link writeAccumulatorState}. */
 export function writeAccumulatorStateSync(path: string, state: AccumulatorState): void {
-  const bytes = encodeAccumulatorState(state);
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    fs.writeFileSync(tmp, bytes);
-    fs.renameSync(tmp, path);
-  } catch (error) {
-    fs.rmSync(tmp, { force: true });
-    throw error;
-  }
+  writeAtomicallySync(path, encodeAccumulatorState(state));
 }
