@@ -1,10 +1,11 @@
-import { describe, expect, it, beforeAll, afterAll } from '@jest/globals';
+import { describe, expect, it, beforeAll, afterAll, jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { CovlassoRangeError, CovlassoTypeError, NpyFormatError } from '../lib/runtime/errors';
+import { CHILD_PROCESS_TEST_TIMEOUT } from './support/helpers';
 import {
   encodeNpy,
   NpyArray,
@@ -572,17 +573,19 @@ function jestSpyReadFile(): { calls: number; restore: () => void } {
 const PYTHON = '/usr/bin/python3';
 function numpyAvailable(): boolean {
   try {
-    execFileSync(PYTHON, ['-c', 'import numpy'], { stdio: 'ignore', timeout: 60000 });
+    execFileSync(PYTHON, ['-c', 'import numpy'], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
   }
 }
 const HAS_NUMPY = numpyAvailable();
+// The numpy interop tests run python: no timeout of their own, a generous per-test one.
+jest.setTimeout(CHILD_PROCESS_TEST_TIMEOUT);
 const itNumpy = HAS_NUMPY ? it : it.skip;
 
 function python(script: string, args: string[] = []): string {
-  return execFileSync(PYTHON, ['-c', script, ...args], { encoding: 'utf8', timeout: 110000 });
+  return execFileSync(PYTHON, ['-c', script, ...args], { encoding: 'utf8' });
 }
 
 describe(`interop with numpy${HAS_NUMPY ? '' : ' (SKIPPED: numpy is not importable by /usr/bin/python3)'}`, () => {

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it } from '@jest/globals';
 import { CovarianceAccumulator, Matrix, covLassoPath, covariance, covarianceSync } from '../lib';
 import { randomLogits } from './support/reference-lasso';
-import { compiledEntry } from './support/helpers';
+import { CHILD_PROCESS_TEST_TIMEOUT, compiledEntry } from './support/helpers';
 
 describe('an onProgress callback that throws', () => {
   const n = 20000;
@@ -46,5 +46,5 @@ describe('an onProgress callback that throws', () => {
       child.on('close', (code) => resolve({ code, stdout, stderr }));
     });
     expect(out).toEqual({ code: 0, stdout: 'rejected boom\n', stderr: '' });
-  }, 600_000);
+  }, CHILD_PROCESS_TEST_TIMEOUT);
 });

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from '@jest/globals';
-import { compiledEntry } from './support/helpers';
+import { CHILD_PROCESS_TEST_TIMEOUT, compiledEntry } from './support/helpers';
 
 const script = `
 const { Worker } = require('node:worker_threads');
@@ -55,5 +55,5 @@ describe('worker.terminate() during a native call', () => {
     const r = await runChild();
     expect({ code: r.code, signal: r.signal, stderr: r.stderr }).toEqual({ code: 0, signal: null, stderr: '' });
     expect(r.stdout.trim()).toBe('survived');
-  }, 600_000);
+  }, CHILD_PROCESS_TEST_TIMEOUT);
 });
