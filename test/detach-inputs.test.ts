@@ -3,7 +3,9 @@
  * (`structuredClone(buf, { transfer: [buf] })`, `worker.postMessage(buf, [buf])`): the new owner
  * holds the very memory the caller passed. Async calls read private copies (lib/runtime/typed.ts
  * detachSafe), so what the new owner does with that memory (overwrite it, free it) cannot reach
- * the core: the result is that of the data as passed.
+ * the core: the result is that of the data as passed or, when the buffer is taken away while
+ * the copy is still being made (large inputs are copied in slices, between turns of the event
+ * loop), a coded ERR_COVLASSO_INVALID_ARGUMENT rejection. Never a result of the stolen memory.
  */
 import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from '@jest/globals';
@@ -24,12 +26,20 @@ describe('async calls read inputs the caller cannot detach', () => {
   const c = 200;
 
   it('covariance: transferring X.data mid-call and overwriting it leaves the result that of X as passed', async () => {
-    const F = randomLogits(n, c, 5, { float32: true, rank: 40 });
-    const want = covarianceSync(new Matrix(n, c, F.slice()));
-    const X = new Matrix(n, c, F);
+    const rows = 4000; // 3.2 MB: copied at once, when the call starts
+    const F = randomLogits(rows, c, 5, { float32: true, rank: 40 });
+    const want = covarianceSync(new Matrix(rows, c, F.slice()));
+    const X = new Matrix(rows, c, F);
     const pending = covariance(X);
     stealAndScribble(F);
     expect(sameBytes((await pending).data, want.data)).toBe(true);
+  });
+
+  it('covariance: transferring a large X.data while it is being copied rejects with ERR_COVLASSO_INVALID_ARGUMENT', async () => {
+    const F = randomLogits(n, c, 5, { float32: true, rank: 40 }); // 16 MB: copied in slices
+    const pending = covariance(new Matrix(n, c, F));
+    stealAndScribble(F);
+    await expect(pending).rejects.toMatchObject({ code: 'ERR_COVLASSO_INVALID_ARGUMENT', message: expect.stringMatching(/detached or transferred/) });
   });
 
   it('covLasso: transferring S.data mid-call and overwriting it leaves the result that of S as passed', async () => {
@@ -42,12 +52,15 @@ describe('async calls read inputs the caller cannot detach', () => {
     expect(sameBytes(got.coef.values, want.coef.values)).toBe(true);
   });
 
-  it('accumulator update: a chunk posted away (postMessage transfer) mid-update is accumulated as passed', async () => {
+  it('accumulator update: a chunk posted away (postMessage transfer) once its update runs is accumulated as passed', async () => {
     const F = randomLogits(n, c, 7, { float32: true, rank: 40 });
     const ref = new CovarianceAccumulator(c);
     ref.updateSync(new Matrix(n, c, F.slice()));
     const acc = new CovarianceAccumulator(c);
-    const pending = acc.update(new Matrix(n, c, F));
+    let onFirst: () => void = () => undefined;
+    const progressed = new Promise<void>((resolve) => void (onFirst = resolve));
+    const pending = acc.update(new Matrix(n, c, F), { onProgress: () => onFirst() });
+    await progressed; // the copy is made and the native job runs
     const { port1, port2 } = new MessageChannel();
     const received = new Promise<ArrayBuffer>((resolve) => port2.once('message', resolve));
     port1.postMessage(F.buffer, [F.buffer as ArrayBuffer]);
@@ -56,5 +69,14 @@ describe('async calls read inputs the caller cannot detach', () => {
     port1.close();
     await pending;
     expect(sameBytes(acc.result().data, ref.result().data)).toBe(true);
+  });
+
+  it('accumulator update: a chunk posted away before its queued update runs rejects with ERR_COVLASSO_INVALID_ARGUMENT, the state untouched', async () => {
+    const F = randomLogits(2000, c, 8, { float32: true, rank: 40 });
+    const acc = new CovarianceAccumulator(c);
+    const pending = acc.update(new Matrix(2000, c, F));
+    stealAndScribble(F);
+    await expect(pending).rejects.toMatchObject({ code: 'ERR_COVLASSO_INVALID_ARGUMENT' });
+    expect(acc.count).toBe(0);
   });
 });

@@ -19,6 +19,12 @@ import { allocate } from '../runtime/typed';
 import type { AccumulatorUpdateArgs, NativeMomentAccumulator } from '../runtime/native-types';
 import { executionArgs, runAsync, RunOptions, runSync, SyncRunOptions } from '../runtime/run';
 
+/** The update's arguments over private copies of its chunks ({@link nativeMatrixForAsync}). */
+async function privateChunks(args: AccumulatorUpdateArgs): Promise<AccumulatorUpdateArgs> {
+  const x = await nativeMatrixForAsync(args.x, 'chunk.data');
+  return args.y ? { ...args, x, y: await nativeMatrixForAsync(args.y, 'Y chunk.data') } : { ...args, x };
+}
+
 /** The key of the accumulator's in-place update, for covlasso's own chunk buffers (internal; not exported by lib/index.ts). */
 export const UPDATE_IN_PLACE = Symbol('covlasso.updateInPlace');
 
@@ -69,9 +75,7 @@ export class CovarianceAccumulator {
     return this.cross;
   }
 
-  /** `copy`: read private copies of the chunks (async updates of the user's memory, {@link nativeMatrixForAsync}). */
-  private updateArgs(x: MatrixLike, y: MatrixLike | undefined, run: RunOptions, precision: unknown, copy: boolean): AccumulatorUpdateArgs {
-    const input = copy ? nativeMatrixForAsync : nativeMatrix;
+  private updateArgs(x: MatrixLike, y: MatrixLike | undefined, run: RunOptions, precision: unknown): AccumulatorUpdateArgs {
     const xm = asMatrix(x, 'chunk');
     if (xm.cols !== this.cols) {
       throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `chunk has ${xm.cols} columns, the accumulator ${this.cols}`);
@@ -79,13 +83,13 @@ export class CovarianceAccumulator {
     if (this.cross !== (y !== undefined)) {
       throw new CovlassoTypeError('ERR_COVLASSO_INVALID_ARGUMENT', this.cross ? 'a cross accumulator needs a Y chunk' : 'a covariance accumulator takes one chunk');
     }
-    const args: AccumulatorUpdateArgs = { x: input(xm), products: checkProductPrecision(precision), ...executionArgs(run) };
+    const args: AccumulatorUpdateArgs = { x: nativeMatrix(xm), products: checkProductPrecision(precision), ...executionArgs(run) };
     if (y !== undefined) {
       const ym = asMatrix(y, 'Y chunk');
       if (ym.cols !== this.crossCols || ym.rows !== xm.rows) {
         throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `Y chunk must be ${xm.rows}x${this.crossCols}, got ${ym.rows}x${ym.cols}`);
       }
-      args.y = input(ym);
+      args.y = nativeMatrix(ym);
     }
     return args;
   }
@@ -110,18 +114,19 @@ export class CovarianceAccumulator {
   private queueUpdate(chunk: MatrixLike, opts: RunOptions & ProductOptions & { y?: MatrixLike }, copy: boolean): Promise<void> {
     let args: AccumulatorUpdateArgs;
     try {
-      args = this.updateArgs(chunk, opts.y, opts, opts.productPrecision, copy);
+      args = this.updateArgs(chunk, opts.y, opts, opts.productPrecision);
     } catch (error) {
       return Promise.reject(error);
     }
-    const next = this.queue.then(() => runAsync((a, c) => this.native.update(a, c), args, opts));
+    // copy: the chunks are the caller's, who may detach them mid-call: read private copies.
+    const next = this.queue.then(async () => runAsync((a, c) => this.native.update(a, c), copy ? await privateChunks(args) : args, opts));
     this.queue = next.catch(() => undefined);
     return next;
   }
 
   /** Synchronous twin of {@link update}. */
   updateSync(chunk: MatrixLike, options?: ProductOptions & SyncRunOptions & { y?: MatrixLike }): void {
-    const args = this.updateArgs(chunk, options?.y, { threads: options?.threads, backend: options?.backend }, options?.productPrecision, false);
+    const args = this.updateArgs(chunk, options?.y, { threads: options?.threads, backend: options?.backend }, options?.productPrecision);
     runSync(() => this.native.updateSync(args));
   }
 

@@ -16,8 +16,7 @@ export type { MomentOptions, ProductOptions } from './options';
 /** Options of {@link covariance} and {@link crossMoments}. */
 export interface CovarianceOptions extends MomentOptions, ProductOptions, RunOptions {}
 
-/** `forAsync`: the inputs are private copies ({@link nativeMatrixForAsync}: the user may detach theirs mid-call). */
-function momentArgs(x: Matrix, y: Matrix | undefined, options: CovarianceOptions, forAsync: boolean): { args: CovarianceCallArgs; out: Matrix } {
+function momentArgs(x: Matrix, y: Matrix | undefined, options: CovarianceOptions): { args: CovarianceCallArgs; out: Matrix } {
   const execution = executionArgs(options);
   const { center, ddof } = checkMomentOptions(options);
   if (x.rows === 0) throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', 'logits have no rows');
@@ -31,9 +30,8 @@ function momentArgs(x: Matrix, y: Matrix | undefined, options: CovarianceOptions
   const cols = y ? y.cols : x.cols;
   const out = new Matrix(x.cols, cols, allocate(Float64Array, x.cols * cols, `the ${x.cols}×${cols} result`));
   const products = checkProductPrecision(options.productPrecision);
-  const input = forAsync ? nativeMatrixForAsync : nativeMatrix;
-  const args: CovarianceCallArgs = { x: input(x), center, ddof, products, ...execution, out: out.data as Float64Array };
-  if (y) args.y = input(y);
+  const args: CovarianceCallArgs = { x: nativeMatrix(x), center, ddof, products, ...execution, out: out.data as Float64Array };
+  if (y) args.y = nativeMatrix(y);
   return { args, out };
 }
 
@@ -47,14 +45,14 @@ function momentArgs(x: Matrix, y: Matrix | undefined, options: CovarianceOptions
  * const S = await covariance(new Matrix(n, c, logits), { center: true });
  */
 export async function covariance(X: MatrixLike, options: CovarianceOptions = {}): Promise<Matrix> {
-  const { args, out } = momentArgs(asMatrix(X, 'X'), undefined, options, true);
-  await runAsync((a, c) => loadNative().covariance(a, c), args, options);
+  const { args, out } = momentArgs(asMatrix(X, 'X'), undefined, options);
+  await runAsync((a, c) => loadNative().covariance(a, c), await privateInputs(args), options);
   return out;
 }
 
 /** Synchronous twin of {@link covariance} (blocks the event loop; no signal or progress). */
 export function covarianceSync(X: MatrixLike, options: MomentOptions & ProductOptions & SyncRunOptions = {}): Matrix {
-  const { args, out } = momentArgs(asMatrix(X, 'X'), undefined, options, false);
+  const { args, out } = momentArgs(asMatrix(X, 'X'), undefined, options);
   runSync(() => loadNative().covarianceSync(args));
   return out;
 }
@@ -64,16 +62,22 @@ export function covarianceSync(X: MatrixLike, options: MomentOptions & ProductOp
  * dependencies between two models: X = model B's logits (sources), Y = model A's (targets).
  */
 export async function crossMoments(X: MatrixLike, Y: MatrixLike, options: CovarianceOptions = {}): Promise<Matrix> {
-  const { args, out } = momentArgs(asMatrix(X, 'X'), asMatrix(Y, 'Y'), options, true);
-  await runAsync((a, c) => loadNative().covariance(a, c), args, options);
+  const { args, out } = momentArgs(asMatrix(X, 'X'), asMatrix(Y, 'Y'), options);
+  await runAsync((a, c) => loadNative().covariance(a, c), await privateInputs(args), options);
   return out;
 }
 
 /** Synchronous twin of {@link crossMoments}. */
 export function crossMomentsSync(X: MatrixLike, Y: MatrixLike, options: MomentOptions & ProductOptions & SyncRunOptions = {}): Matrix {
-  const { args, out } = momentArgs(asMatrix(X, 'X'), asMatrix(Y, 'Y'), options, false);
+  const { args, out } = momentArgs(asMatrix(X, 'X'), asMatrix(Y, 'Y'), options);
   runSync(() => loadNative().covarianceSync(args));
   return out;
+}
+
+/** The arguments over private copies of X and Y: the caller may detach theirs mid-call ({@link nativeMatrixForAsync}). */
+async function privateInputs(args: CovarianceCallArgs): Promise<CovarianceCallArgs> {
+  const x = await nativeMatrixForAsync(args.x, 'X.data');
+  return args.y ? { ...args, x, y: await nativeMatrixForAsync(args.y, 'Y.data') } : { ...args, x };
 }
 
 export { CovarianceAccumulator } from './accumulator';

@@ -72,21 +72,25 @@ export function prepareSolve(problem: GeneralProblem, targets: Int32Array, lambd
 
 /** Runs a prepared batch solve on covlasso's pool, with `signal` and `onProgress` (internal). */
 export async function runSolve(prepared: PreparedSolve, options: RunOptions): Promise<CovLassoPathResult> {
-  return prepared.finish(await runAsync((a, c) => loadNative().covLasso(a, c), asyncInputs(prepared.args), options));
+  return prepared.finish(await runAsync((a, c) => loadNative().covLasso(a, c), await asyncInputs(prepared.args), options));
 }
 
 /** The arguments with every input array a private copy: the user may detach theirs mid-call ({@link detachSafe}). */
-function asyncInputs(args: LassoCallArgs): LassoCallArgs {
+async function asyncInputs(args: LassoCallArgs): Promise<LassoCallArgs> {
   const { gram, cross, variance, penaltyFactor, targets, lambdas, warmStart } = args;
   return {
     ...args,
-    gram: detachSafe(gram),
-    cross: cross && detachSafe(cross),
-    variance: detachSafe(variance),
-    penaltyFactor: penaltyFactor && detachSafe(penaltyFactor),
-    targets: detachSafe(targets),
-    lambdas: detachSafe(lambdas),
-    warmStart: warmStart && { indptr: detachSafe(warmStart.indptr), indices: detachSafe(warmStart.indices), values: detachSafe(warmStart.values) },
+    gram: await detachSafe(gram, 'S.data'),
+    cross: cross && (await detachSafe(cross, 'the cross moments')),
+    variance: await detachSafe(variance, 'the variances'),
+    penaltyFactor: penaltyFactor && (await detachSafe(penaltyFactor, 'penaltyFactor')),
+    targets: await detachSafe(targets, 'targets'),
+    lambdas: await detachSafe(lambdas, 'the λ values'),
+    warmStart: warmStart && {
+      indptr: await detachSafe(warmStart.indptr, 'warmStart.indptr'),
+      indices: await detachSafe(warmStart.indices, 'warmStart.indices'),
+      values: await detachSafe(warmStart.values, 'warmStart.values'),
+    },
   };
 }
 

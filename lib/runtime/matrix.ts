@@ -137,8 +137,11 @@ export function nativeMatrix(m: Matrix): NativeMatrix {
 }
 
 /** The `{ rows, cols, data }` an async call reads: over a private copy of the data ({@link detachSafe}). */
-export function nativeMatrixForAsync(m: Matrix): NativeMatrix {
-  return { rows: m.rows, cols: m.cols, data: detachSafe(m.data) };
+export async function nativeMatrixForAsync(m: MatrixLike, what: string): Promise<NativeMatrix> {
+  if (m.data.length !== m.rows * m.cols) {
+    throw new CovlassoTypeError('ERR_COVLASSO_INVALID_ARGUMENT', `${what} was detached or transferred while covlasso was reading it`);
+  }
+  return { rows: m.rows, cols: m.cols, data: await detachSafe(m.data, what) };
 }
 
 /** The diagonal of a square matrix (float64 copy): the one place covlasso takes it. */

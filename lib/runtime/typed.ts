@@ -13,6 +13,9 @@ export function isShared(a: ArrayBufferView): boolean {
   return Object.prototype.toString.call(a.buffer) === '[object SharedArrayBuffer]';
 }
 
+/** Bytes copied per turn of the event loop by {@link detachSafe} (a few ms of copying). */
+const COPY_SLICE_BYTES = 4 << 20;
+
 /**
  * The memory an ASYNC native call may read while the JS thread runs on: a private copy of a
  * user's typed array (a SharedArrayBuffer's view as it is).
@@ -29,9 +32,27 @@ export function isShared(a: ArrayBufferView): boolean {
  * of the input per async call and, while the call runs, the input's size again in memory (the
  * README's "Inputs of async calls" gives measurements); the `*Sync` twins read the user's
  * memory in place, as nothing else runs while they do.
+ *
+ * The copy is made on the JS thread (only there is the source known to be alive), in slices of
+ * 4 MiB with a turn of the event loop between them, so a large input does not block the loop;
+ * a source detached between two slices is seen (its length drops to 0) and refused.
+ * @param what - names the argument in the error message
+ * @throws CovlassoError (`ERR_COVLASSO_INVALID_ARGUMENT`) when the caller detaches it meanwhile
  */
-export function detachSafe<T extends ArrayBufferView & { slice(): T }>(a: T): T {
-  return isShared(a) ? a : orOutOfMemory(() => a.slice(), a.byteLength, 'a private copy of an input');
+export async function detachSafe<T extends ArrayBufferView & { slice(): T; subarray(b: number, e: number): T; length: number; set(a: T, offset: number): void }>(a: T, what = 'an input'): Promise<T> {
+  if (isShared(a)) return a;
+  const length = a.length;
+  if (a.byteLength <= COPY_SLICE_BYTES) return orOutOfMemory(() => a.slice(), a.byteLength, `a private copy of ${what}`);
+  const out = allocate(a.constructor as new (n: number) => T, length, `a private copy of ${what}`);
+  const step = Math.max(1, Math.floor(COPY_SLICE_BYTES / (a.byteLength / length)));
+  for (let i = 0; i < length; i += step) {
+    if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (a.length !== length) {
+      throw new CovlassoError('ERR_COVLASSO_INVALID_ARGUMENT', `${what} was detached or transferred while covlasso was reading it`);
+    }
+    out.set(a.subarray(i, Math.min(length, i + step)), i);
+  }
+  return out;
 }
 
 /** True when `value` is a typed array of the given kind, from any realm. */

@@ -116,7 +116,7 @@ function rangeArgs(S: MatrixLike, options: RangeEigenOptions) {
  */
 export async function rangeEigen(S: MatrixLike, options: RangeEigenOptions = {}): Promise<RangeEigen> {
   const args = rangeArgs(S, options);
-  const r = await runAsync((a, c) => loadNative().rangeEigen(a, c), { ...args, s: detachSafe(args.s) }, options);
+  const r = await runAsync((a, c) => loadNative().rangeEigen(a, c), { ...args, s: await detachSafe(args.s, 'S.data') }, options);
   return { ...r, n: args.n };
 }
 
