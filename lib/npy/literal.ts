@@ -39,7 +39,9 @@ export class PyLiteralParser {
   }
 
   private fail(what: string): never {
-    throw new NpyFormatError(`Malformed .npy header (${what} at offset ${this.pos}): ${JSON.stringify(this.src.trim())}`);
+    const text = this.src.trim();
+    const shown = text.length > 200 ? `${text.slice(0, 200)}…` : text; // a forged header may be 64 KiB
+    throw new NpyFormatError(`Malformed .npy header (${what} at offset ${this.pos}): ${JSON.stringify(shown)}`);
   }
 
   private ws(): void {
