@@ -3,7 +3,7 @@
  * @module
  */
 import { CovlassoRangeError, CovlassoTypeError } from './errors';
-import { allocate, detachSafe, isTypedArray } from './typed';
+import { allocate, detachedError, detachSafe, isTypedArray } from './typed';
 import type { NativeMatrix } from './native-types';
 
 /** Element type of a {@link Matrix}. */
@@ -139,7 +139,7 @@ export function nativeMatrix(m: Matrix): NativeMatrix {
 /** The `{ rows, cols, data }` an async call reads: over a private copy of the data ({@link detachSafe}). */
 export async function nativeMatrixForAsync(m: MatrixLike, what: string): Promise<NativeMatrix> {
   if (m.data.length !== m.rows * m.cols) {
-    throw new CovlassoTypeError('ERR_COVLASSO_INVALID_ARGUMENT', `${what} was detached or transferred while covlasso was reading it`);
+    throw detachedError(what);
   }
   return { rows: m.rows, cols: m.cols, data: await detachSafe(m.data, what) };
 }

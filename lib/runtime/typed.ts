@@ -3,7 +3,7 @@
  * or another worker), where `instanceof Float64Array` would fail.
  * @module
  */
-import { CovlassoError } from './errors';
+import { CovlassoError, CovlassoTypeError } from './errors';
 
 /** The typed arrays covlasso reads and writes. */
 export type TypedArrayName = 'Float32Array' | 'Float64Array' | 'Int32Array' | 'Uint8Array' | 'BigInt64Array';
@@ -48,7 +48,7 @@ export async function detachSafe<T extends ArrayBufferView & { slice(): T; subar
   for (let i = 0; i < length; i += step) {
     if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     if (a.length !== length) {
-      throw new CovlassoError('ERR_COVLASSO_INVALID_ARGUMENT', `${what} was detached or transferred while covlasso was reading it`);
+      throw detachedError(what);
     }
     out.set(a.subarray(i, Math.min(length, i + step)), i);
   }
@@ -79,4 +79,9 @@ function orOutOfMemory<T>(make: () => T, bytes: number, what: string): T {
     if (!(error instanceof RangeError)) throw error;
     throw new CovlassoError('ERR_COVLASSO_OUT_OF_MEMORY', `cannot allocate ${what}: ${bytes} bytes (${error.message})`, { cause: error });
   }
+}
+
+/** The error of an input whose buffer was detached before an async call had copied it. */
+export function detachedError(what: string): CovlassoTypeError {
+  return new CovlassoTypeError('ERR_COVLASSO_INVALID_ARGUMENT', `${what} was detached or transferred while covlasso was reading it`);
 }
