@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as zlib from 'node:zlib';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
@@ -63,6 +64,57 @@ describe('CovarianceAccumulator state', () => {
     expect(empty.count).toBe(0);
   });
 
+  it('the checksum covers the header: a forged count or symmetric flag is rejected, not loaded', () => {
+    const acc = new CovarianceAccumulator(C);
+    acc.updateSync(new Matrix(32, C, F.subarray(0, 32 * C)));
+    const good = Buffer.from(encodeAccumulatorState(acc.toState()));
+    const headerEnd = 16 + good.readUInt32LE(12);
+    const text = good.subarray(16, headerEnd).toString('utf8');
+    expect(text).toContain('"version":2');
+    expect(text).toContain('"count":32');
+    /** The file with one edit in its header text, kept the same length (the padding absorbs it). */
+    const forge = (from: string, to: string): Buffer => {
+      expect(text).toContain(from);
+      const edited = text.replace(from, to).replace(/ *\n$/, '');
+      const out = Buffer.from(good);
+      out.write(edited.padEnd(headerEnd - 17) + '\n', 16, 'utf8');
+      return out;
+    };
+    const cases: Array<[string, Buffer]> = [
+      ['count 32 → 22', forge('"count":32', '"count":22')],
+      ['symmetric true → false', forge('"symmetric":true', '"symmetric":false')],
+      ['an extra field', forge('"dtype"', '"note":1,"dtype"')],
+    ];
+    for (const [name, bytes] of cases) {
+      let caught: unknown;
+      try {
+        decodeAccumulatorState(bytes);
+      } catch (error) {
+        caught = error;
+      }
+      expect([name, caught]).toEqual([name, expect.any(AccumulatorStateError)]);
+      expect((caught as AccumulatorStateError).code).toBe('ERR_COVLASSO_STATE_FORMAT');
+    }
+    expect(() => decodeAccumulatorState(forge('"count":32', '"count":22'))).toThrow(/checksum/);
+    // whitespace in the padding is not part of what the file says: still the same state
+    expect(decodeAccumulatorState(forge('"count":32', '"count":32')).count).toBe(32);
+  });
+
+  it('still reads version-1 files (CRC over the data only)', () => {
+    const acc = new CovarianceAccumulator(C);
+    acc.updateSync(new Matrix(N, C, F));
+    const v2 = Buffer.from(encodeAccumulatorState(acc.toState()));
+    const headerEnd = 16 + v2.readUInt32LE(12);
+    const header = JSON.parse(v2.subarray(16, headerEnd).toString()) as Record<string, unknown>;
+    const data = v2.subarray(headerEnd);
+    const v1Header = JSON.stringify({ ...header, version: 1, crc32: zlibCrc32(data).toString(16).padStart(8, '0') });
+    const v1 = Buffer.from(v2);
+    v1.write(v1Header.padEnd(headerEnd - 17) + '\n', 16, 'utf8');
+    const state = decodeAccumulatorState(v1);
+    expect(state.count).toBe(N);
+    expect(same(CovarianceAccumulator.fromState(state).result().data as Float64Array, acc.result().data as Float64Array)).toBe(true);
+  });
+
   it('rejects corrupt, truncated, mismatched and foreign files with ERR_COVLASSO_STATE_FORMAT', () => {
     const acc = new CovarianceAccumulator(C);
     acc.updateSync(new Matrix(N, C, F));
@@ -84,7 +136,7 @@ describe('CovarianceAccumulator state', () => {
       ['truncated data', good.subarray(0, good.length - 8), /truncated/],
       ['trailing bytes', Buffer.concat([good, Buffer.alloc(8)]), /unexpected bytes/],
       ['bit flip', flipped, /checksum/],
-      ['future version', withHeader({ version: 2 }), /version 2/],
+      ['future version', withHeader({ version: 3 }), /version 3/],
       ['bad count', withHeader({ count: -1 }), /count/],
       ['shape mismatch', withHeader({ colsX: C + 1, colsY: C + 1 }), /truncated|unexpected/],
       ['asymmetric shape', withHeader({ colsY: C - 1 }), /symmetric/],
@@ -136,3 +188,15 @@ describe('CovarianceAccumulator state', () => {
     }
   });
 });
+
+/** zlib's CRC-32 (Node ≥ 20.15 has zlib.crc32; the table version otherwise). */
+function zlibCrc32(bytes: Uint8Array): number {
+  const native = (zlib as unknown as { crc32?: (d: Uint8Array) => number }).crc32;
+  if (typeof native === 'function') return native(bytes) >>> 0;
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) {
+    c ^= bytes[i];
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  }
+  return (c ^ 0xffffffff) >>> 0;
+}

@@ -230,7 +230,7 @@ describe('concurrency', () => {
       console.log(JSON.stringify({ objective: Array.from(r.objective), converged: Array.from(r.converged), code, typed }));
     `;
     const out = await new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: path.resolve(__dirname, '..'), timeout: 30000 }, (err, stdout, stderr) => {
+      execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: path.resolve(__dirname, '..') }, (err, stdout, stderr) => {
         if (err) reject(new Error(`${err.message}\n${stderr}`));
         else resolve(stdout);
       });

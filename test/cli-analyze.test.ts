@@ -2,13 +2,16 @@
  * `covlasso diagnose` and `covlasso choose` as a user runs them (the compiled CLI), checked
  * against quantities known by construction or computed directly.
  */
-import { beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it, jest } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { covarianceSync, evaluateReplacement, Matrix, writeNpySync } from '../lib';
 import { randomLogits } from './support/reference-lasso';
-import { runCli } from './support/helpers';
+import { runCli, CHILD_PROCESS_TEST_TIMEOUT } from './support/helpers';
+
+// Child processes take what the machine takes: no timeout of their own, a generous per-test one.
+jest.setTimeout(CHILD_PROCESS_TEST_TIMEOUT);
 
 let dir = '';
 const n = 900;

@@ -2,13 +2,16 @@
  * The `covlasso` CLI as a user runs it: the compiled bin in a child process (run `npm run
  * build:ts` first; `npm ci` does it). Checks outputs against the library and the references.
  */
-import { beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it, jest } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { covarianceSync, covLassoSync, Matrix, readNpySync, writeNpySync } from '../lib';
 import { dualityGap, randomLogits, targetProblem } from './support/reference-lasso';
-import { runCli } from './support/helpers';
+import { runCli, CHILD_PROCESS_TEST_TIMEOUT } from './support/helpers';
+
+// Child processes take what the machine takes: no timeout of their own, a generous per-test one.
+jest.setTimeout(CHILD_PROCESS_TEST_TIMEOUT);
 
 const root = path.resolve(__dirname, '..');
 const cjk = path.resolve(root, '../shared/data/cjk1000');

@@ -3,7 +3,7 @@
  * in-memory ones, options and memory planning, typed errors, progress, abort, handles closed,
  * and the `covlasso cov` streaming / --save-state / --merge CLI.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -22,7 +22,10 @@ import {
   writeNpySync,
 } from '../lib';
 import { randomLogits } from './support/reference-lasso';
-import { relErr } from './support/helpers';
+import { relErr, CHILD_PROCESS_TEST_TIMEOUT } from './support/helpers';
+
+// Child processes take what the machine takes: no timeout of their own, a generous per-test one.
+jest.setTimeout(CHILD_PROCESS_TEST_TIMEOUT);
 
 let dir = '';
 const N = 5000;
@@ -141,7 +144,7 @@ describe('crossMomentsFromNpy()', () => {
 });
 
 describe('covlasso cov (streaming CLI)', () => {
-  const cli = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 });
+  const cli = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
 
   it('streams under --max-memory / --chunk-rows and matches the library', () => {
     const want = covarianceSync(new Matrix(N, C, F32).sliceRows(100, 4900), { center: true, ddof: 1 }).data as Float64Array;

@@ -4,13 +4,16 @@
  * (dependenciesFromCovariance, findDependencies on an accumulator), against the search on the
  * logits themselves.
  */
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DependencyReport, Matrix, covarianceSync, dependenciesFromCovariance, findDependencies, writeNpySync } from '../lib';
 import { randomLogits } from './support/reference-lasso';
-import { runCli } from './support/helpers';
+import { runCli, CHILD_PROCESS_TEST_TIMEOUT } from './support/helpers';
+
+// Child processes take what the machine takes: no timeout of their own, a generous per-test one.
+jest.setTimeout(CHILD_PROCESS_TEST_TIMEOUT);
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'covlasso-deps-source-'));
 const file = (name: string): string => path.join(dir, name);

@@ -250,3 +250,24 @@ describe('run options and the accumulator', () => {
     expect(r.converged.every((v) => v === 1)).toBe(true);
   });
 });
+
+describe('outputs too large to allocate', () => {
+  const wide = new Matrix(1, 1_000_000, new Float32Array(1_000_000));
+  const expectOutOfMemory = (e: unknown): void => {
+    expect(e).toBeInstanceOf(CovlassoError);
+    expect(e).toMatchObject({ code: 'ERR_COVLASSO_OUT_OF_MEMORY', message: expect.stringMatching(/cannot allocate the 1000000×1000000 result/) });
+  };
+
+  it('covariance / crossMoments of a 1 × 10⁶ matrix: ERR_COVLASSO_OUT_OF_MEMORY, not a RangeError', async () => {
+    await covariance(wide).then(() => { throw new Error('resolved'); }, expectOutOfMemory);
+    await crossMoments(wide, wide).then(() => { throw new Error('resolved'); }, expectOutOfMemory);
+    let thrown: unknown;
+    try {
+      covarianceSync(wide);
+    } catch (e) {
+      thrown = e;
+    }
+    expectOutOfMemory(thrown);
+    expect(() => crossMomentsSync(wide, wide)).toThrow(CovlassoError);
+  });
+});

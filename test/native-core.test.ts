@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { CHILD_PROCESS_TEST_TIMEOUT } from './support/helpers';
 
 const root = path.resolve(__dirname, '..');
 const coreDir = path.join(root, 'native', 'core');
@@ -27,8 +28,8 @@ describe('native core (C++ test programs)', () => {
   it.each(tests)('%s passes', (test) => {
     const exe = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'covlasso-core-')), test.replace('.cpp', ''));
     execFileSync('g++', ['-std=c++17', '-O2', `-I${coreDir}`, path.join(root, 'test', 'native', test), ...coreSources, '-o', exe, '-pthread'], { stdio: 'pipe' });
-    const run = spawnSync(exe, [], { encoding: 'utf8', timeout: 120_000 });
+    const run = spawnSync(exe, [], { encoding: 'utf8' });
     expect(run.stdout).not.toMatch(/^FAIL/m);
     expect(run.status).toBe(0);
-  });
+  }, CHILD_PROCESS_TEST_TIMEOUT); // compiling and running take what the machine takes: only jest's generous per-test timeout
 });

@@ -1,10 +1,11 @@
-import { describe, expect, it, beforeAll, afterAll } from '@jest/globals';
+import { describe, expect, it, beforeAll, afterAll, jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { CovlassoRangeError, CovlassoTypeError, NpyFormatError } from '../lib/runtime/errors';
+import { CHILD_PROCESS_TEST_TIMEOUT } from './support/helpers';
 import {
   encodeNpy,
   NpyArray,
@@ -458,6 +459,31 @@ describe('files', () => {
     }
   });
 
+  it('a v2/v3 header declaring ≥ 2³¹ bytes in a 2 KB file is an NpyFormatError, before anything that size is allocated', async () => {
+    for (const [major, declared] of [[2, 2 ** 31], [3, 2 ** 32 - 1], [2, 2 ** 21]] as const) {
+      const bytes = new Uint8Array(2048);
+      bytes.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, major, 0]);
+      new DataView(bytes.buffer).setUint32(8, declared, true);
+      const p = path.join(tmp, `huge-header-v${major}-${declared}.npy`);
+      fs.writeFileSync(p, bytes);
+      await expect(readNpyHeader(p)).rejects.toMatchObject({ code: 'ERR_COVLASSO_NPY_FORMAT' });
+      await expect(readNpyHeader(p)).rejects.toBeInstanceOf(NpyFormatError);
+      await expect(readNpyRows(p, [0, 0])).rejects.toBeInstanceOf(NpyFormatError);
+      await expect(readNpy(p)).rejects.toBeInstanceOf(NpyFormatError);
+      expect(() => readNpySync(p)).toThrow(NpyFormatError);
+    }
+  });
+
+  it('a header nesting 20 000 tuples is an NpyFormatError (bounded depth), not a stack overflow', async () => {
+    const deep = `{'descr': '<f8', 'fortran_order': False, 'shape': ${'('.repeat(20000)}${')'.repeat(20000)}, }`;
+    const bytes = rawNpy(deep, new Uint8Array(0));
+    expect(() => parseNpy(bytes)).toThrow(NpyFormatError);
+    expect(() => parseNpy(bytes)).toThrow(/nesting deeper than/);
+    const p = path.join(tmp, 'deep.npy');
+    fs.writeFileSync(p, bytes);
+    await expect(readNpyHeader(p)).rejects.toMatchObject({ code: 'ERR_COVLASSO_NPY_FORMAT', message: expect.stringMatching(/nesting deeper than/) });
+  });
+
   it('readNpyHeader reads only the header of a large file', async () => {
     const p = path.join(tmp, 'large.npy');
     writeNpySync(p, { shape: [256, 1024], data: new Float64Array(256 * 1024) });
@@ -547,17 +573,19 @@ function jestSpyReadFile(): { calls: number; restore: () => void } {
 const PYTHON = '/usr/bin/python3';
 function numpyAvailable(): boolean {
   try {
-    execFileSync(PYTHON, ['-c', 'import numpy'], { stdio: 'ignore', timeout: 60000 });
+    execFileSync(PYTHON, ['-c', 'import numpy'], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
   }
 }
 const HAS_NUMPY = numpyAvailable();
+// The numpy interop tests run python: no timeout of their own, a generous per-test one.
+jest.setTimeout(CHILD_PROCESS_TEST_TIMEOUT);
 const itNumpy = HAS_NUMPY ? it : it.skip;
 
 function python(script: string, args: string[] = []): string {
-  return execFileSync(PYTHON, ['-c', script, ...args], { encoding: 'utf8', timeout: 110000 });
+  return execFileSync(PYTHON, ['-c', script, ...args], { encoding: 'utf8' });
 }
 
 describe(`interop with numpy${HAS_NUMPY ? '' : ' (SKIPPED: numpy is not importable by /usr/bin/python3)'}`, () => {

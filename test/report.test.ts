@@ -4,13 +4,17 @@
  * `--remote-debugging-pipe`, no npm dependency) and looks for errors and the drawn elements.
  * The browser tests skip when /usr/bin/chromium (or $COVLASSO_CHROMIUM) is absent.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CHILD_PROCESS_TEST_TIMEOUT } from './support/helpers';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { renderReport, ReportInput, ReportTarget } from '../lib';
+
+// Child processes take what the machine takes: no timeout of their own, a generous per-test one.
+jest.setTimeout(CHILD_PROCESS_TEST_TIMEOUT);
 
 const root = path.resolve(__dirname, '..');
 const bin = path.join(root, 'dist', 'cjs', 'cli', 'main.js');
@@ -115,7 +119,7 @@ describe('renderReport', () => {
 });
 
 describe('covlasso report (CLI)', () => {
-  const cli = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir, timeout: 60_000 });
+  const cli = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir });
 
   it('writes the page; errors are one line with a non-zero status', () => {
     fs.writeFileSync(path.join(dir, 'deps.json'), JSON.stringify(syntheticReport(20, { names: true })));

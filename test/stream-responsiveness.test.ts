@@ -4,13 +4,17 @@
  * and a child process streaming the file under a 64 MiB bound keeps its peak RSS growth under
  * the bound plus a fixed allowance for Node itself.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CHILD_PROCESS_TEST_TIMEOUT } from './support/helpers';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Matrix, covariance, covarianceFromNpy, covarianceSync, readNpySync } from '../lib';
+
+// Child processes take what the machine takes: no timeout of their own, a generous per-test one.
+jest.setTimeout(CHILD_PROCESS_TEST_TIMEOUT);
 
 const N = 120_000;
 const C = 600;
@@ -131,7 +135,7 @@ describe('streaming stays off the main thread', () => {
         await c.writeNpy(process.argv[2], { shape: [S.rows, S.cols], data: S.data });
         process.stdout.write(JSON.stringify({ base, growth }));
       }).catch((e) => { console.error(e); process.exit(1); });`;
-    const r = spawnSync(process.execPath, ['-e', script, big, out], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, ['-e', script, big, out], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const { growth } = JSON.parse(r.stdout) as { growth: number };

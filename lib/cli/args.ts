@@ -3,15 +3,10 @@
  * positionals. Unknown flags are usage errors.
  * @module
  */
-import * as fs from 'node:fs';
+import { refuseOutputOverInput, writeOutputSync } from './output';
+import { UsageError } from './usage';
 
-/** A bad command line: the CLI prints the message and exits with status 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+export { UsageError } from './usage';
 
 /** Parsed command line. */
 export interface ParsedArgs {
@@ -46,6 +41,7 @@ export function parseArgs(argv: readonly string[], valueFlags: readonly string[]
       throw new UsageError(`unknown option --${name}`);
     }
   }
+  refuseOutputOverInput(parsed);
   return parsed;
 }
 
@@ -97,10 +93,10 @@ export function onePositional(args: ParsedArgs, what: string): string {
   return args.positionals[0];
 }
 
-/** Writes a command's JSON result to `--out`, or to stdout without it. */
+/** Writes a command's JSON result to `--out` (atomically, lib/cli/output.ts), or to stdout without it. */
 export function writeJsonOutput(args: ParsedArgs, value: unknown): void {
   const json = JSON.stringify(value);
   const out = args.values.get('out');
   if (out === undefined) process.stdout.write(`${json}\n`);
-  else fs.writeFileSync(out, json);
+  else writeOutputSync(out, json);
 }

@@ -13,6 +13,8 @@ import { evaluateReplacement } from '../toolkit/evaluate';
 import { attachEvaluation, checkLabels, readLabels, writeGraph } from './toolkit-io';
 import { indexListOption, numberOption, onePositional, parseArgs, ParsedArgs, positiveInteger, rangeOption, UsageError, writeJsonOutput } from './args';
 import { demoData } from './demo-data';
+import { writeOutput, writeOutputSync } from './output';
+import { encodeAccumulatorState } from '../covariance/state-file';
 import { renderReport } from '../report';
 import { progressBar, withProgressBar } from './progress';
 
@@ -217,10 +219,13 @@ export async function runCov(argv: readonly string[]): Promise<void> {
       bar.done();
     }
   }
-  if (saveState !== undefined) await acc.save(saveState);
+  if (saveState !== undefined) {
+    const bytes = encodeAccumulatorState(acc.toState());
+    await writeOutput(saveState, (tmp) => fs.promises.writeFile(tmp, bytes));
+  }
   if (out !== undefined) {
     const S = acc.result({ center, ddof });
-    await writeNpy(out, { shape: [S.rows, S.cols], data: S.data });
+    await writeOutput(out, (tmp) => writeNpy(tmp, { shape: [S.rows, S.cols], data: S.data }));
   }
 }
 
@@ -265,7 +270,7 @@ export async function runDemo(argv: readonly string[]): Promise<void> {
   out.write(`  ${pct(ev.accuracyBefore)} before, ${pct(meanAfter)} on average with one category replaced, ${pct(ev.accuracyAllReplaced)} with all ${ev.targets.length} replaced at once.\n`);
   if (!args.switches.has('no-report')) {
     const file = args.values.get('report') ?? 'covlasso-demo-report.html';
-    fs.writeFileSync(file, renderReport(report, { title: 'covlasso demo: synthetic logits with 30 planted look-alikes' }));
+    writeOutputSync(file, renderReport(report, { title: 'covlasso demo: synthetic logits with 30 planted look-alikes' }));
     out.write(`Report: ${file} (open it in a browser; --no-report skips it)\n`);
   }
 }

@@ -9,6 +9,7 @@ import { CovlassoTypeError } from '../runtime/errors';
 import { renderReport } from '../report';
 import type { ReportInput } from '../report';
 import { numberOption, parseArgs, positiveInteger, UsageError } from './args';
+import { writeOutput } from './output';
 
 /** Reads and parses a report JSON file (a one-line error when it is not JSON). */
 export function readReportJson(file: string): ReportInput {
@@ -29,5 +30,5 @@ export async function runReport(argv: readonly string[]): Promise<void> {
   if (out === undefined) throw new UsageError('report needs --out <report.html>');
   const top = numberOption(args, 'top', positiveInteger);
   const html = renderReport(readReportJson(file), { title: args.values.get('title') ?? `covlasso report: ${path.basename(file)}`, top });
-  await fs.promises.writeFile(out, html);
+  await writeOutput(out, (tmp) => fs.promises.writeFile(tmp, html));
 }

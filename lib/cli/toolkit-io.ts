@@ -10,6 +10,7 @@ import { DependencyGraph, dependencyGraph, DependencyGraphOptions, toDOT, toGrap
 import type { DependencyLike, ReplacementEvaluation } from '../toolkit/evaluate';
 import type { DependencyReport } from '../dependencies/types';
 import { UsageError } from './args';
+import { writeOutputSync } from './output';
 
 /** Checks from its header that `file` holds `rows` int32/int64 class labels (1-d), reading no data. */
 export async function checkLabels(file: string, rows: number): Promise<void> {
@@ -38,7 +39,7 @@ export function writeGraph(file: string, report: { targets: readonly (Dependency
   else if (ext === '.graphml' || ext === '.xml') text = toGraphML(graph);
   else if (ext === '.json') text = toJSON(graph);
   else throw new UsageError(`--graph: ${file}: use a .dot, .graphml or .json file name`);
-  fs.writeFileSync(file, text);
+  writeOutputSync(file, text);
   return graph;
 }
 

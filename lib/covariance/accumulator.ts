@@ -12,11 +12,21 @@ import {
   writeAccumulatorStateSync,
 } from './state-file';
 import { AccumulatorStateError, CovlassoError, CovlassoRangeError, CovlassoTypeError } from '../runtime/errors';
-import { asMatrix, Matrix, MatrixLike, nativeMatrix } from '../runtime/matrix';
+import { asMatrix, Matrix, MatrixLike, nativeMatrix, nativeMatrixForAsync } from '../runtime/matrix';
 import { checkMomentOptions, checkProductPrecision, MomentOptions, ProductOptions } from './options';
 import { loadNative } from '../runtime/native';
+import { allocate } from '../runtime/typed';
 import type { AccumulatorUpdateArgs, NativeMomentAccumulator } from '../runtime/native-types';
 import { executionArgs, runAsync, RunOptions, runSync, SyncRunOptions } from '../runtime/run';
+
+/** The update's arguments over private copies of its chunks ({@link nativeMatrixForAsync}). */
+async function privateChunks(args: AccumulatorUpdateArgs): Promise<AccumulatorUpdateArgs> {
+  const x = await nativeMatrixForAsync(args.x, 'chunk.data');
+  return args.y ? { ...args, x, y: await nativeMatrixForAsync(args.y, 'Y chunk.data') } : { ...args, x };
+}
+
+/** The key of the accumulator's in-place update, for covlasso's own chunk buffers (internal; not exported by lib/index.ts). */
+export const UPDATE_IN_PLACE = Symbol('covlasso.updateInPlace');
 
 /**
  * Streaming covariance: feed row chunks of any size with {@link update}, combine accumulators
@@ -90,14 +100,26 @@ export class CovarianceAccumulator {
    * part of the chunk: discard it.
    */
   update(chunk: MatrixLike, options?: RunOptions & ProductOptions & { y?: MatrixLike }): Promise<void> {
-    const opts = options ?? {};
+    return this.queueUpdate(chunk, options ?? {}, true);
+  }
+
+  /**
+   * {@link update} of chunks in memory only covlasso can reach (the streaming readers' own
+   * buffers), read in place: keyed by a symbol that lib/index.ts does not export (internal).
+   */
+  [UPDATE_IN_PLACE](chunk: MatrixLike, options: RunOptions & ProductOptions & { y?: MatrixLike }): Promise<void> {
+    return this.queueUpdate(chunk, options, false);
+  }
+
+  private queueUpdate(chunk: MatrixLike, opts: RunOptions & ProductOptions & { y?: MatrixLike }, copy: boolean): Promise<void> {
     let args: AccumulatorUpdateArgs;
     try {
       args = this.updateArgs(chunk, opts.y, opts, opts.productPrecision);
     } catch (error) {
       return Promise.reject(error);
     }
-    const next = this.queue.then(() => runAsync((a, c) => this.native.update(a, c), args, opts));
+    // copy: the chunks are the caller's, who may detach them mid-call: read private copies.
+    const next = this.queue.then(async () => runAsync((a, c) => this.native.update(a, c), copy ? await privateChunks(args) : args, opts));
     this.queue = next.catch(() => undefined);
     return next;
   }
@@ -119,7 +141,7 @@ export class CovarianceAccumulator {
   /** The covariance (cols × crossCols, float64) of every row accumulated so far. */
   result(options: MomentOptions = {}): Matrix {
     const { center, ddof } = checkMomentOptions(options);
-    const out = new Matrix(this.cols, this.crossCols, new Float64Array(this.cols * this.crossCols));
+    const out = new Matrix(this.cols, this.crossCols, allocate(Float64Array, this.cols * this.crossCols, `the ${this.cols}×${this.crossCols} result`));
     runSync(() => this.native.result(center, ddof, out.data as Float64Array));
     return out;
   }

@@ -4,8 +4,9 @@
  * @module
  */
 import { CovlassoRangeError } from '../runtime/errors';
-import { asMatrix, Matrix, MatrixLike, nativeMatrix } from '../runtime/matrix';
+import { asMatrix, Matrix, MatrixLike, nativeMatrix, nativeMatrixForAsync } from '../runtime/matrix';
 import { loadNative } from '../runtime/native';
+import { allocate } from '../runtime/typed';
 import type { CovarianceCallArgs } from '../runtime/native-types';
 import { checkMomentOptions, checkProductPrecision, MomentOptions, ProductOptions } from './options';
 import { executionArgs, runAsync, RunOptions, runSync, SyncRunOptions } from '../runtime/run';
@@ -27,7 +28,7 @@ function momentArgs(x: Matrix, y: Matrix | undefined, options: CovarianceOptions
     throw new CovlassoRangeError('ERR_COVLASSO_INVALID_ARGUMENT', `ddof ${ddof} leaves no degrees of freedom with ${x.rows} rows`);
   }
   const cols = y ? y.cols : x.cols;
-  const out = new Matrix(x.cols, cols, new Float64Array(x.cols * cols));
+  const out = new Matrix(x.cols, cols, allocate(Float64Array, x.cols * cols, `the ${x.cols}×${cols} result`));
   const products = checkProductPrecision(options.productPrecision);
   const args: CovarianceCallArgs = { x: nativeMatrix(x), center, ddof, products, ...execution, out: out.data as Float64Array };
   if (y) args.y = nativeMatrix(y);
@@ -45,7 +46,7 @@ function momentArgs(x: Matrix, y: Matrix | undefined, options: CovarianceOptions
  */
 export async function covariance(X: MatrixLike, options: CovarianceOptions = {}): Promise<Matrix> {
   const { args, out } = momentArgs(asMatrix(X, 'X'), undefined, options);
-  await runAsync((a, c) => loadNative().covariance(a, c), args, options);
+  await runAsync((a, c) => loadNative().covariance(a, c), await privateInputs(args), options);
   return out;
 }
 
@@ -62,7 +63,7 @@ export function covarianceSync(X: MatrixLike, options: MomentOptions & ProductOp
  */
 export async function crossMoments(X: MatrixLike, Y: MatrixLike, options: CovarianceOptions = {}): Promise<Matrix> {
   const { args, out } = momentArgs(asMatrix(X, 'X'), asMatrix(Y, 'Y'), options);
-  await runAsync((a, c) => loadNative().covariance(a, c), args, options);
+  await runAsync((a, c) => loadNative().covariance(a, c), await privateInputs(args), options);
   return out;
 }
 
@@ -71,6 +72,12 @@ export function crossMomentsSync(X: MatrixLike, Y: MatrixLike, options: MomentOp
   const { args, out } = momentArgs(asMatrix(X, 'X'), asMatrix(Y, 'Y'), options);
   runSync(() => loadNative().covarianceSync(args));
   return out;
+}
+
+/** The arguments over private copies of X and Y: the caller may detach theirs mid-call ({@link nativeMatrixForAsync}). */
+async function privateInputs(args: CovarianceCallArgs): Promise<CovarianceCallArgs> {
+  const x = await nativeMatrixForAsync(args.x, 'X.data');
+  return args.y ? { ...args, x, y: await nativeMatrixForAsync(args.y, 'Y.data') } : { ...args, x };
 }
 
 export { CovarianceAccumulator } from './accumulator';

@@ -2,7 +2,7 @@
  * The `.cov` accumulator state file: a saved {@link AccumulatorState}, to compute shards of the
  * rows in separate processes and merge them later.
  *
- * Layout (version 1), all integers and floats little-endian:
+ * Layout (version 2), all integers and floats little-endian:
  *
  * | offset | bytes | content |
  * | --- | --- | --- |
@@ -11,9 +11,14 @@
  * | 16 | H | UTF-8 JSON, padded with spaces and a final `\n` so the data starts at a multiple of 64 |
  * | 16 + H | 8·(2·colsX + 2·colsY + colsX·colsY) | float64: shiftX, shiftY, sumX, sumY, moment (row-major) |
  *
- * The header is `{"format":"covlasso-accumulator","version":1,"colsX":…,"colsY":…,"symmetric":…,
+ * The header is `{"format":"covlasso-accumulator","version":2,"colsX":…,"colsY":…,"symmetric":…,
  * "count":…,"dtype":"<f8","arrays":["shiftX","shiftY","sumX","sumY","moment"],"crc32":"…"}`, where
- * `crc32` (8 hex digits) is the CRC-32 (zlib's) of the data bytes. The file ends right after the
+ * `crc32` (8 hex digits) is the CRC-32 (zlib's) of the header's fields, serialized canonically
+ * (that JSON in that key order, without `crc32`), followed by the data bytes: a forged `count`
+ * or `symmetric` fails it like a flipped data bit. Version 1 (whose CRC covered the data only,
+ * so an edited header went unnoticed) is still read; version 2 rather than a second CRC field,
+ * so that a reader of version 1 refuses a new file instead of ignoring its header check, and
+ * every file written has one checksum over everything it says. The file ends right after the
  * data. In a symmetric (covariance) state only the upper triangle of `moment` is meaningful; it
  * is written with the strict lower triangle zeroed, so equal states give identical files.
  * @module
@@ -23,6 +28,8 @@ import * as os from 'node:os';
 import * as zlib from 'node:zlib';
 import { AccumulatorStateError } from '../runtime/errors';
 import type { NativeAccumulatorState } from '../runtime/native-types';
+import { allocate } from '../runtime/typed';
+import { writeAtomically, writeAtomicallySync } from '../runtime/atomic-file';
 
 /**
  * The raw, mergeable state of a {@link CovarianceAccumulator}: sums relative to per-column shifts
@@ -40,14 +47,18 @@ export interface AccumulatorState extends NativeAccumulatorState {
 const MAGIC = 'COVLASSO-ACC';
 const PREFIX = 16;
 const ALIGN = 64;
-const VERSION = 1;
+const VERSION = 2;
+/** Versions read: 1 (CRC over the data only) and 2 (CRC over the header's fields and the data). */
+const READ_VERSIONS = [1, 2];
+const HEADER_KEYS = ['format', 'version', 'colsX', 'colsY', 'symmetric', 'count', 'dtype', 'arrays'] as const;
 const ARRAYS = ['shiftX', 'shiftY', 'sumX', 'sumY', 'moment'] as const;
 const LITTLE = os.endianness() === 'LE';
 
 let crcTable: Uint32Array | undefined;
-function crc32(bytes: Uint8Array): number {
-  const native = (zlib as unknown as { crc32?: (d: Uint8Array) => number }).crc32;
-  if (typeof native === 'function') return native(bytes) >>> 0;
+/** CRC-32 of `bytes`, continued from `initial` (the CRC of what came before; 0 to start). */
+function crc32(bytes: Uint8Array, initial = 0): number {
+  const native = (zlib as unknown as { crc32?: (d: Uint8Array, v?: number) => number }).crc32;
+  if (typeof native === 'function') return native(bytes, initial) >>> 0;
   if (!crcTable) {
     crcTable = new Uint32Array(256);
     for (let n = 0; n < 256; n++) {
@@ -56,9 +67,15 @@ function crc32(bytes: Uint8Array): number {
       crcTable[n] = c >>> 0;
     }
   }
-  let c = 0xffffffff;
+  let c = (initial ^ 0xffffffff) >>> 0;
   for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
+}
+
+/** The checksum a version-2 file carries: over the header's fields (canonical JSON), then the data. */
+function stateChecksum(header: Record<string, unknown>, data: Uint8Array): string {
+  const fields = JSON.stringify(Object.fromEntries(HEADER_KEYS.map((k) => [k, header[k]])));
+  return crc32(data, crc32(Buffer.from(fields, 'utf8'))).toString(16).padStart(8, '0');
 }
 
 function lengths(colsX: number, colsY: number): number[] {
@@ -69,7 +86,7 @@ function lengths(colsX: number, colsY: number): number[] {
 export function encodeAccumulatorState(state: AccumulatorState): Uint8Array {
   const sizes = lengths(state.colsX, state.colsY);
   const dataBytes = 8 * sizes.reduce((a, b) => a + b, 0);
-  const data = new Uint8Array(dataBytes);
+  const data = allocate(Uint8Array, dataBytes, 'the state');
   const view = new DataView(data.buffer);
   let offset = 0;
   ARRAYS.forEach((name, k) => {
@@ -79,7 +96,7 @@ export function encodeAccumulatorState(state: AccumulatorState): Uint8Array {
     else for (let i = 0; i < a.length; i++) view.setFloat64(offset + 8 * i, a[i], true);
     offset += a.byteLength;
   });
-  const header = {
+  const fields = {
     format: 'covlasso-accumulator',
     version: VERSION,
     colsX: state.colsX,
@@ -88,12 +105,12 @@ export function encodeAccumulatorState(state: AccumulatorState): Uint8Array {
     count: state.count,
     dtype: '<f8',
     arrays: ARRAYS,
-    crc32: crc32(data).toString(16).padStart(8, '0'),
   };
+  const header = { ...fields, crc32: stateChecksum(fields, data) };
   const json = JSON.stringify(header);
   const total = Math.ceil((PREFIX + Buffer.byteLength(json) + 1) / ALIGN) * ALIGN;
   const headerLength = total - PREFIX;
-  const out = new Uint8Array(total + dataBytes);
+  const out = allocate(Uint8Array, total + dataBytes, 'the state file');
   out.set(Buffer.from(MAGIC, 'ascii'), 0);
   new DataView(out.buffer).setUint32(12, headerLength, true);
   const text = json + ' '.repeat(headerLength - Buffer.byteLength(json) - 1) + '\n';
@@ -127,7 +144,13 @@ export function decodeAccumulatorState(bytes: Uint8Array, what = 'accumulator st
     return fail('corrupted header (not valid JSON)');
   }
   if (h === null || typeof h !== 'object' || h.format !== 'covlasso-accumulator') fail('corrupted header (format is not "covlasso-accumulator")');
-  if (h.version !== VERSION) fail(`unsupported state version ${JSON.stringify(h.version)} (this covlasso reads version ${VERSION})`);
+  if (!READ_VERSIONS.includes(h.version as number)) {
+    fail(`unsupported state version ${JSON.stringify(h.version)} (this covlasso reads versions ${READ_VERSIONS.join(' and ')})`);
+  }
+  if (h.version === 2) {
+    const unknown = Object.keys(h).filter((k) => k !== 'crc32' && !(HEADER_KEYS as readonly string[]).includes(k));
+    if (unknown.length > 0) fail(`corrupted header (unknown field ${JSON.stringify(unknown[0])})`);
+  }
   const { colsX, colsY, symmetric, count, dtype, crc32: crc } = h;
   if (!isCount(colsX) || colsX < 1 || !isCount(colsY) || colsY < 1) fail('corrupted header (colsX/colsY must be positive integers)');
   if (typeof symmetric !== 'boolean') fail('corrupted header (symmetric must be a boolean)');
@@ -144,7 +167,8 @@ export function decodeAccumulatorState(bytes: Uint8Array, what = 'accumulator st
   if (available > expected) fail(`${available - expected} unexpected bytes after the data`);
   // A fresh, aligned copy (Buffer#slice would be a view, hence Uint8Array's slice).
   const data = Uint8Array.prototype.slice.call(bytes, start, start + expected);
-  if (crc32(data).toString(16).padStart(8, '0') !== crc) fail('corrupted data (checksum mismatch)');
+  const sum = h.version === 1 ? crc32(data).toString(16).padStart(8, '0') : stateChecksum(h, data);
+  if (sum !== crc) fail(h.version === 1 ? 'corrupted data (checksum mismatch)' : 'corrupted header or data (checksum mismatch)');
   const view = new DataView(data.buffer);
   const arrays: Float64Array[] = [];
   let offset = 0;
@@ -152,7 +176,7 @@ export function decodeAccumulatorState(bytes: Uint8Array, what = 'accumulator st
     let a: Float64Array;
     if (LITTLE) a = new Float64Array(data.buffer, offset, n);
     else {
-      a = new Float64Array(n);
+      a = allocate(Float64Array, n, 'the state');
       for (let i = 0; i < n; i++) a[i] = view.getFloat64(offset + 8 * i, true);
     }
     arrays.push(a);
@@ -165,25 +189,10 @@ export function decodeAccumulatorState(bytes: Uint8Array, what = 'accumulator st
 /** Writes a state file atomically (a temporary file renamed over `path`). */
 export async function writeAccumulatorState(path: string, state: AccumulatorState): Promise<void> {
   const bytes = encodeAccumulatorState(state);
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    await fs.promises.writeFile(tmp, bytes);
-    await fs.promises.rename(tmp, path);
-  } catch (error) {
-    await fs.promises.rm(tmp, { force: true });
-    throw error;
-  }
+  await writeAtomically(path, (tmp) => fs.promises.writeFile(tmp, bytes));
 }
 
 /** Synchronous twin of {@link writeAccumulatorState}. */
 export function writeAccumulatorStateSync(path: string, state: AccumulatorState): void {
-  const bytes = encodeAccumulatorState(state);
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    fs.writeFileSync(tmp, bytes);
-    fs.renameSync(tmp, path);
-  } catch (error) {
-    fs.rmSync(tmp, { force: true });
-    throw error;
-  }
+  writeAtomicallySync(path, encodeAccumulatorState(state));
 }

@@ -6,9 +6,10 @@
  * @module
  */
 import * as fs from 'node:fs';
-import { CovarianceAccumulator } from './accumulator';
+import { CovarianceAccumulator, UPDATE_IN_PLACE } from './accumulator';
 import { CovlassoAbortError, CovlassoRangeError, CovlassoTypeError } from '../runtime/errors';
 import { Matrix } from '../runtime/matrix';
+import { allocate } from '../runtime/typed';
 import { checkMomentOptions, checkProductPrecision, MomentOptions, ProductOptions } from './options';
 import { NpyHeader, readExactly, readNpyHeader } from '../npy/io';
 import { checkRunOptions, resolveThreads, RunOptions } from '../runtime/run';
@@ -166,7 +167,7 @@ async function accumulate(paths: string[], options: NpyStreamOptions): Promise<C
     const rowBytes = sources.reduce((t, s) => t + s.rowBytes, 0);
     const chunkRows = planChunkRows(sources[0].cols, cross ? sources[1].cols : undefined, rowBytes, b - a, options);
     const acc = new CovarianceAccumulator(sources[0].cols, cross ? sources[1].cols : undefined);
-    const buffers = [0, 1].map(() => sources.map((s) => new ArrayBuffer(chunkRows * s.rowBytes)));
+    const buffers = [0, 1].map(() => sources.map((s) => allocate(ArrayBuffer, chunkRows * s.rowBytes, 'a read buffer')));
     const readChunk = (set: number, start: number, rows: number): Promise<void> =>
       Promise.all(sources.map((s, i) => readExactly(s.fh, new Uint8Array(buffers[set][i], 0, rows * s.rowBytes), s.header.dataOffset + start * s.rowBytes, s.path))).then(() => undefined);
     const total = b - a;
@@ -196,7 +197,7 @@ async function accumulate(paths: string[], options: NpyStreamOptions): Promise<C
           return new Matrix(rows, s.cols, data);
         });
         const done = start - a;
-        await acc.update(x, { y, threads, productPrecision, signal, onProgress: onProgress && ((f) => report((done + f * rows) / total)) });
+        await acc[UPDATE_IN_PLACE](x, { y, threads, productPrecision, signal, onProgress: onProgress && ((f) => report((done + f * rows) / total)) });
       }
     } finally {
       if (pending) await pending.catch(() => undefined);

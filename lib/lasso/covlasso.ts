@@ -10,6 +10,7 @@
  */
 import { CovlassoRangeError } from '../runtime/errors';
 import { diagonal, Matrix, MatrixLike } from '../runtime/matrix';
+import { allocate } from '../runtime/typed';
 import { asCovariance, checkSolverOptions, checkTargets, pathLambdas, singleLambda } from './options';
 import { PreparedSolve, prepareSolve, runSolve, runSolveSync } from './solve';
 import type {
@@ -90,13 +91,13 @@ export function pathStep(path: CovLassoPathResult, lambdaIndex: number): CovLass
     for (let k = 0; k < T; k++) out[k] = a[k * K + lambdaIndex];
     return out;
   };
-  const indptr = new Int32Array(T + 1);
+  const indptr = allocate(Int32Array, T + 1, 'the coefficients');
   for (let k = 0; k < T; k++) {
     const col = k * K + lambdaIndex;
     indptr[k + 1] = indptr[k] + path.coef.indptr[col + 1] - path.coef.indptr[col];
   }
-  const indices = new Int32Array(indptr[T]);
-  const values = new Float64Array(indptr[T]);
+  const indices = allocate(Int32Array, indptr[T], 'the coefficients');
+  const values = allocate(Float64Array, indptr[T], 'the coefficients');
   for (let k = 0; k < T; k++) {
     const col = k * K + lambdaIndex;
     const from = path.coef.indptr[col];

@@ -8,6 +8,7 @@
 import { loadNative } from '../runtime/native';
 import type { LassoCallArgs, LassoOutputs, NativeCsc } from '../runtime/native-types';
 import { runAsync, RunOptions, runSync } from '../runtime/run';
+import { allocate, detachSafe } from '../runtime/typed';
 import type { CovLassoPathResult, GeneralProblem, SolverSettings } from './types';
 
 /** A batch solve ready to run: the native arguments and how to read its result (internal). */
@@ -20,14 +21,14 @@ export interface PreparedSolve {
 export function prepareSolve(problem: GeneralProblem, targets: Int32Array, lambdas: { values: Float64Array; relative: boolean }, settings: SolverSettings): PreparedSolve {
   const n = targets.length * lambdas.values.length;
   const out: LassoOutputs = {
-    lambda: new Float64Array(n),
-    lambdaMax: new Float64Array(n),
-    objective: new Float64Array(n),
-    gap: new Float64Array(n),
-    residualVariance: new Float64Array(n),
-    iterations: new Int32Array(n),
-    converged: new Uint8Array(n),
-    pathLength: new Int32Array(targets.length),
+    lambda: allocate(Float64Array, n, 'the results'),
+    lambdaMax: allocate(Float64Array, n, 'the results'),
+    objective: allocate(Float64Array, n, 'the results'),
+    gap: allocate(Float64Array, n, 'the results'),
+    residualVariance: allocate(Float64Array, n, 'the results'),
+    iterations: allocate(Int32Array, n, 'the results'),
+    converged: allocate(Uint8Array, n, 'the results'),
+    pathLength: allocate(Int32Array, targets.length, 'the results'),
   };
   const args: LassoCallArgs = {
     gram: problem.gram,
@@ -51,7 +52,7 @@ export function prepareSolve(problem: GeneralProblem, targets: Int32Array, lambd
     out,
   };
   const finish = (csc: NativeCsc): CovLassoPathResult => {
-    const relativeError = new Float64Array(n);
+    const relativeError = allocate(Float64Array, n, 'the results');
     const nLambda = lambdas.values.length;
     for (let k = 0; k < n; k++) {
       const d = problem.variance[targets[Math.floor(k / nLambda)]];
@@ -71,7 +72,26 @@ export function prepareSolve(problem: GeneralProblem, targets: Int32Array, lambd
 
 /** Runs a prepared batch solve on covlasso's pool, with `signal` and `onProgress` (internal). */
 export async function runSolve(prepared: PreparedSolve, options: RunOptions): Promise<CovLassoPathResult> {
-  return prepared.finish(await runAsync((a, c) => loadNative().covLasso(a, c), prepared.args, options));
+  return prepared.finish(await runAsync((a, c) => loadNative().covLasso(a, c), await asyncInputs(prepared.args), options));
+}
+
+/** The arguments with every input array a private copy: the user may detach theirs mid-call ({@link detachSafe}). */
+async function asyncInputs(args: LassoCallArgs): Promise<LassoCallArgs> {
+  const { gram, cross, variance, penaltyFactor, targets, lambdas, warmStart } = args;
+  return {
+    ...args,
+    gram: await detachSafe(gram, 'S.data'),
+    cross: cross && (await detachSafe(cross, 'the cross moments')),
+    variance: await detachSafe(variance, 'the variances'),
+    penaltyFactor: penaltyFactor && (await detachSafe(penaltyFactor, 'penaltyFactor')),
+    targets: await detachSafe(targets, 'targets'),
+    lambdas: await detachSafe(lambdas, 'the λ values'),
+    warmStart: warmStart && {
+      indptr: await detachSafe(warmStart.indptr, 'warmStart.indptr'),
+      indices: await detachSafe(warmStart.indices, 'warmStart.indices'),
+      values: await detachSafe(warmStart.values, 'warmStart.values'),
+    },
+  };
 }
 
 /** Runs a prepared batch solve on the calling thread (internal). */

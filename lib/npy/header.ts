@@ -71,6 +71,29 @@ export function parsePreamble(bytes: Uint8Array): Preamble {
   return { major, minor, headerStart: 12, headerLength: view.getUint32(8, true) };
 }
 
+/**
+ * Longest header text covlasso reads. The headers of the dtypes it supports are a few hundred
+ * bytes (numpy itself refuses headers over 10 000 bytes by default); 1 MiB leaves room for any
+ * shape while keeping a forged length from allocating gigabytes.
+ */
+export const MAX_HEADER_LENGTH = 2 ** 20;
+
+/**
+ * Checks a preamble's declared header length against the size of the file (or buffer) and
+ * {@link MAX_HEADER_LENGTH}, before the header is allocated or read.
+ * @throws {NpyFormatError} when the header would run past the end of the file or over the cap
+ */
+export function checkHeaderLength(pre: Preamble, fileSize: number): void {
+  if (pre.headerLength > MAX_HEADER_LENGTH) {
+    throw new NpyFormatError(`Malformed .npy header: declared length ${pre.headerLength} bytes exceeds the ${MAX_HEADER_LENGTH}-byte limit`);
+  }
+  if (pre.headerStart + pre.headerLength > fileSize) {
+    throw new NpyFormatError(
+      `Truncated .npy file: the header needs ${pre.headerStart + pre.headerLength} bytes but the file has only ${fileSize}`,
+    );
+  }
+}
+
 /** Maps a numpy `descr` string to a supported dtype, or throws a precise NpyFormatError. */
 function dtypeFromDescr(descr: string): NpyDtype {
   const m = /^([<>|=]?)([a-zA-Z])(\d*)$/.exec(descr);

@@ -22,11 +22,12 @@ import {
   ITEM_SIZE,
   NpyDtype,
   NpyHeader,
+  checkHeaderLength,
   parseHeader,
   parsePreamble,
   PREAMBLE_MAX,
 } from './header';
-import { isTypedArray } from '../runtime/typed';
+import { allocate, isTypedArray } from '../runtime/typed';
 
 export type { NpyDtype, NpyHeader } from './header';
 
@@ -119,7 +120,7 @@ export function parseNpy(buf: Uint8Array): NpyArray {
 export async function readNpy(path: string): Promise<NpyArray> {
   const fh = await fs.promises.open(path, 'r');
   try {
-    const bytes = new Uint8Array((await fh.stat()).size);
+    const bytes = allocate(Uint8Array, (await fh.stat()).size, `the contents of ${path}`);
     await readExactly(fh, bytes, 0, path);
     return parseNpy(bytes);
   } finally {
@@ -137,7 +138,7 @@ export async function readNpy(path: string): Promise<NpyArray> {
 export function readNpySync(path: string): NpyArray {
   const fd = fs.openSync(path, 'r');
   try {
-    const bytes = new Uint8Array(fs.fstatSync(fd).size);
+    const bytes = allocate(Uint8Array, fs.fstatSync(fd).size, `the contents of ${path}`);
     if (readFullySync(fd, bytes, 0) < bytes.length) throw new NpyFormatError(`${path}: the file ended early (was it truncated while being read?)`);
     return parseNpy(bytes);
   } finally {
@@ -194,9 +195,12 @@ export async function readExactly(fh: fs.promises.FileHandle, into: Uint8Array, 
 async function headerOf(fh: fs.promises.FileHandle): Promise<NpyHeader> {
   const start = new Uint8Array(PREAMBLE_MAX);
   const pre = parsePreamble(start.subarray(0, await readFully(fh, start, 0)));
+  const { size } = await fh.stat();
+  // The declared length is checked against the file (and a cap) before anything that size is
+  // allocated or read: a forged v2/v3 length of up to 4 GiB would otherwise be allocated whole.
+  checkHeaderLength(pre, size);
   const headerBytes = new Uint8Array(pre.headerStart + pre.headerLength);
   const h = parseHeader(headerBytes.subarray(0, await readFully(fh, headerBytes, 0)), pre);
-  const { size } = await fh.stat();
   checkDataLength(h, size - h.dataOffset);
   return { dtype: h.dtype, shape: h.shape, dataOffset: h.dataOffset, fortranOrder: false };
 }
@@ -250,7 +254,7 @@ export async function readNpyRows(path: string, rows: readonly [number, number])
     const shape = [end - begin, ...h.shape.slice(1)];
     const rowElements = elementsOf(h.shape.slice(1));
     const itemSize = ITEM_SIZE[h.dtype];
-    const bytes = new Uint8Array((end - begin) * rowElements * itemSize);
+    const bytes = allocate(Uint8Array, (end - begin) * rowElements * itemSize, `rows ${begin}:${end} of ${path}`);
     await readExactly(fh, bytes, h.dataOffset + begin * rowElements * itemSize, path);
     return arrayOf(h.dtype, shape, bytes);
   } finally {
@@ -333,7 +337,7 @@ function dataBytes(data: NpyData, dtype: NpyDtype): Uint8Array {
 export function encodeNpy(arr: NpyArrayInput): Uint8Array {
   const { header, dtype } = prepare(arr);
   const body = dataBytes(arr.data, dtype);
-  const out = new Uint8Array(header.length + body.length);
+  const out = allocate(Uint8Array, header.length + body.length, 'the .npy bytes');
   out.set(header, 0);
   out.set(body, header.length);
   return out;

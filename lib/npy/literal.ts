@@ -18,9 +18,17 @@ export type PyValue =
   | { t: 'list'; v: PyValue[] }
   | { t: 'dict'; v: Map<string, PyValue> };
 
+/**
+ * Deepest nesting of tuples, lists and dicts the parser accepts. A real header nests two levels
+ * (the dict and its shape tuple); the bound keeps a forged header (20 000 `(` fit in a v1 header)
+ * from overflowing the stack of this recursive-descent parser.
+ */
+export const MAX_LITERAL_DEPTH = 32;
+
 /** A small recursive-descent parser for Python literals (`ast.literal_eval` subset). */
 export class PyLiteralParser {
   private pos = 0;
+  private depth = 0;
   constructor(private readonly src: string) {}
 
   parseTop(): PyValue {
@@ -31,7 +39,9 @@ export class PyLiteralParser {
   }
 
   private fail(what: string): never {
-    throw new NpyFormatError(`Malformed .npy header (${what} at offset ${this.pos}): ${JSON.stringify(this.src.trim())}`);
+    const text = this.src.trim();
+    const shown = text.length > 200 ? `${text.slice(0, 200)}…` : text; // a forged header may be 64 KiB
+    throw new NpyFormatError(`Malformed .npy header (${what} at offset ${this.pos}): ${JSON.stringify(shown)}`);
   }
 
   private ws(): void {
@@ -42,9 +52,13 @@ export class PyLiteralParser {
     this.ws();
     const c = this.src[this.pos];
     if (c === undefined) this.fail('unexpected end');
-    if (c === '{') return this.dict();
-    if (c === '(') return this.seq('(', ')');
-    if (c === '[') return this.seq('[', ']');
+    if (c === '{' || c === '(' || c === '[') {
+      if (this.depth >= MAX_LITERAL_DEPTH) this.fail(`nesting deeper than ${MAX_LITERAL_DEPTH} levels`);
+      this.depth++;
+      const nested = c === '{' ? this.dict() : c === '(' ? this.seq('(', ')') : this.seq('[', ']');
+      this.depth--;
+      return nested;
+    }
     if (c === "'" || c === '"') return { t: 'str', v: this.str() };
     if ((c === 'u' || c === 'U') && (this.src[this.pos + 1] === "'" || this.src[this.pos + 1] === '"')) {
       this.pos++;

@@ -3,7 +3,7 @@
  * @module
  */
 import { CovlassoRangeError, CovlassoTypeError } from './errors';
-import { isTypedArray } from './typed';
+import { allocate, detachedError, detachSafe, isTypedArray } from './typed';
 import type { NativeMatrix } from './native-types';
 
 /** Element type of a {@link Matrix}. */
@@ -89,7 +89,7 @@ export class Matrix implements MatrixLike {
   static fromRows(rows: ArrayLike<ArrayLike<number>>): Matrix {
     const r = rows.length;
     const c = r === 0 ? 0 : rows[0].length;
-    const data = new Float64Array(r * c);
+    const data = allocate(Float64Array, r * c, `a ${r}×${c} matrix`);
     for (let i = 0; i < r; i++) {
       if (rows[i].length !== c) {
         throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `row ${i} has ${rows[i].length} elements, expected ${c}`);
@@ -136,15 +136,28 @@ export function nativeMatrix(m: Matrix): NativeMatrix {
   return { rows: m.rows, cols: m.cols, data: m.data };
 }
 
+/** The `{ rows, cols, data }` an async call reads: over a private copy of the data ({@link detachSafe}). */
+export async function nativeMatrixForAsync(m: MatrixLike, what: string): Promise<NativeMatrix> {
+  if (m.data.length !== m.rows * m.cols) {
+    throw detachedError(what);
+  }
+  return { rows: m.rows, cols: m.cols, data: await detachSafe(m.data, what) };
+}
+
 /** The diagonal of a square matrix (float64 copy): the one place covlasso takes it. */
 export function diagonal(S: MatrixLike): Float64Array {
   const n = Math.min(S.rows, S.cols);
-  const out = new Float64Array(n);
+  const out = allocate(Float64Array, n, 'the diagonal');
   for (let i = 0; i < n; i++) out[i] = S.data[i * S.cols + i];
   return out;
 }
 
 /** m itself when it is float64, else a float64 copy (the one place covlasso widens float32). */
 export function toFloat64(m: Matrix): Matrix & { data: Float64Array } {
-  return (isTypedArray(m.data, 'Float64Array') ? m : new Matrix(m.rows, m.cols, Float64Array.from(m.data))) as Matrix & { data: Float64Array };
+  return (isTypedArray(m.data, 'Float64Array') ? m : new Matrix(m.rows, m.cols, copyInto(allocate(Float64Array, m.data.length, 'a float64 copy'), m.data))) as Matrix & { data: Float64Array };
+}
+
+function copyInto(to: Float64Array, from: ArrayLike<number>): Float64Array {
+  to.set(from);
+  return to;
 }

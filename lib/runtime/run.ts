@@ -155,19 +155,33 @@ export async function runAsync<A, T>(
   // non-decreasing sequence that ends with exactly one 1.
   let settled = false;
   let last = 0;
+  // A callback that throws must not be swallowed (nor, under
+  // --force-node-api-uncaught-exceptions-policy, leave the Promise unsettled): the first error
+  // is kept, the job is cancelled, and the call rejects with that error once the job settles.
+  let progressError: { error: unknown } | undefined;
   const forward = onProgress && ((f: number): void => {
-    if (settled || !(f >= last) || f >= 1) return;
+    if (settled || progressError || !(f >= last) || f >= 1) return;
     last = f;
-    onProgress(f);
+    try {
+      onProgress(f);
+    } catch (error) {
+      progressError = { error };
+      token.cancel();
+    }
   });
   try {
-    const value = await start(args, { token, onProgress: forward });
+    let value: T;
+    try {
+      value = await start(args, { token, onProgress: forward });
+    } catch (error) {
+      if (progressError) throw progressError.error;
+      if (signal?.aborted) throw new CovlassoAbortError(signal.reason);
+      throw fromNativeError(error);
+    }
     settled = true;
+    if (progressError) throw progressError.error;
     onProgress?.(1);
     return value;
-  } catch (error) {
-    if (signal?.aborted) throw new CovlassoAbortError(signal.reason);
-    throw fromNativeError(error);
   } finally {
     settled = true;
     signal?.removeEventListener('abort', onAbort);

@@ -12,6 +12,7 @@ import { CovlassoRangeError } from '../runtime/errors';
 import type { MatrixLike } from '../runtime/matrix';
 import { loadNative } from '../runtime/native';
 import { executionArgs, runAsync, RunOptions, runSync, SyncRunOptions } from '../runtime/run';
+import { detachSafe } from '../runtime/typed';
 
 /** Eigen-decomposition S = V diag(values) Vᵀ, complete (k = n) or of the range (k < n). */
 export interface SymmetricEigen {
@@ -115,7 +116,7 @@ function rangeArgs(S: MatrixLike, options: RangeEigenOptions) {
  */
 export async function rangeEigen(S: MatrixLike, options: RangeEigenOptions = {}): Promise<RangeEigen> {
   const args = rangeArgs(S, options);
-  const r = await runAsync((a, c) => loadNative().rangeEigen(a, c), args, options);
+  const r = await runAsync((a, c) => loadNative().rangeEigen(a, c), { ...args, s: await detachSafe(args.s, 'S.data') }, options);
   return { ...r, n: args.n };
 }
 

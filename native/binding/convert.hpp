@@ -84,7 +84,13 @@ T* Args::typed(const char* key, napi_typedarray_type type, int64_t expected) con
                "'" + name(key) + "' has " + std::to_string(array.ElementLength()) + " elements, expected " +
                    std::to_string(expected));
   }
-  return reinterpret_cast<T*>(static_cast<uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset());
+  // The data pointer straight from napi_get_typedarray_info (which adds the byte offset): it
+  // works for views of a SharedArrayBuffer too, where array.ArrayBuffer().Data() fails.
+  void* data = nullptr;
+  if (napi_get_typedarray_info(env(), array, nullptr, nullptr, &data, nullptr, nullptr) != napi_ok) {
+    throw_invalid(env(), "'" + name(key) + "' cannot be read");
+  }
+  return static_cast<T*>(data);
 }
 
 }  // namespace covlasso_binding

@@ -15,11 +15,21 @@ int64_t now_ms() {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
+// Settling a Promise must never throw: when the environment is being torn down (a worker's
+// terminate(), process exit) every N-API call may fail, and a C++ exception escaping a
+// completion callback terminates the whole process, the main thread included. So completion
+// uses the raw C calls and ignores their status.
+void settle(napi_env env, napi_deferred deferred, bool ok, napi_value value) {
+  if (value == nullptr) napi_get_undefined(env, &value);
+  if (ok) napi_resolve_deferred(env, deferred, value);
+  else napi_reject_deferred(env, deferred, value);
+}
+
 class JobWorker : public Napi::AsyncWorker {
  public:
   JobWorker(Napi::Env env, std::unique_ptr<Job> job, Napi::Object args, Napi::Value control)
-      : Napi::AsyncWorker(env, "covlasso"), deferred_(Napi::Promise::Deferred::New(env)),
-        job_(std::move(job)), args_(Napi::Persistent(args)) {
+      : Napi::AsyncWorker(env, "covlasso"), job_(std::move(job)), args_(Napi::Persistent(args)) {
+    NAPI_THROW_IF_FAILED_VOID(env, napi_create_promise(env, &deferred_, &promise_));
     if (control.IsObject()) {
       Napi::Object c = control.As<Napi::Object>();
       Napi::Value token = c.Get("token");
@@ -29,8 +39,12 @@ class JobWorker : public Napi::AsyncWorker {
         progress_ = std::make_shared<ProgressReporter>(env, callback.As<Napi::Function>());
       }
     }
+    if (!flag_) flag_ = std::make_shared<covlasso::CancelFlag>(false);
+    // Registered after the progress function, so it runs before that function's own cleanup
+    // (hooks run in reverse order of registration). Removed when the job settles.
+    hooked_ = napi_add_env_cleanup_hook(env, &JobWorker::on_env_teardown, this) == napi_ok;
   }
-  Napi::Promise promise() const { return deferred_.Promise(); }
+  Napi::Promise promise() const { return Napi::Promise(Env(), promise_); }
 
  protected:
   void Execute() override {
@@ -40,28 +54,71 @@ class JobWorker : public Napi::AsyncWorker {
       std::shared_ptr<ProgressReporter> reporter = progress_;
       ctx.progress = [reporter](double fraction) { reporter->report(fraction); };
     }
-    if (!catch_as_code([&] { job_->run(ctx); }, code_, message_)) SetError(message_);
+    if (!catch_as_code([&] { job_->run(ctx); }, code_, message_)) failed_ = true;
   }
-  void OnOK() override {
+  // Replaces node-addon-api's completion (which builds an Error and rethrows into JS, and
+  // throws itself when that fails): settles the Promise with calls that cannot throw, then
+  // deletes the worker.
+  void OnWorkComplete(Napi::Env env, napi_status status) override {
+    if (hooked_) napi_remove_env_cleanup_hook(env, &JobWorker::on_env_teardown, this);
+    hooked_ = false;
     progress_.reset();
-    Napi::Env env = Env();
-    try {
-      deferred_.Resolve(job_->result(env));
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
+    if (status != napi_cancelled && !tearing_down_) {
+      napi_handle_scope scope = nullptr;
+      if (napi_open_handle_scope(env, &scope) == napi_ok) {
+        complete();
+        napi_close_handle_scope(env, scope);
+      }
     }
+    Destroy();
   }
-  void OnError(const Napi::Error&) override {
-    progress_.reset();
-    deferred_.Reject(make_error(Env(), code_, message_).Value());
-  }
+  void OnOK() override {}  // unused: see OnWorkComplete
 
  private:
-  Napi::Promise::Deferred deferred_;
+  // The environment is going away with this job still running: stop the core's pool promptly
+  // (Node waits for the job before freeing the inputs) and never call into JS again.
+  static void on_env_teardown(void* data) {
+    auto* self = static_cast<JobWorker*>(data);
+    self->hooked_ = false;  // Node removes a hook once it has run
+    self->tearing_down_ = true;
+    self->flag_->store(true);
+    if (self->progress_) self->progress_->close();
+  }
+  void complete() {
+    napi_value value = nullptr;
+    bool ok = !failed_;
+    if (failed_) {
+      value = error_value(code_, message_);
+    } else {
+      try {
+        value = job_->result(Env());
+      } catch (const Napi::Error& e) {
+        ok = false;
+        value = e.IsEmpty() ? nullptr : static_cast<napi_value>(e.Value());
+      } catch (...) {
+        ok = false;
+        value = error_value(covlasso::ErrorCode::OutOfMemory, "out of memory");
+      }
+    }
+    settle(Env(), deferred_, ok, value);
+  }
+  napi_value error_value(covlasso::ErrorCode code, const std::string& message) {
+    try {
+      return make_error(Env(), code, message).Value();
+    } catch (...) {
+      return nullptr;
+    }
+  }
+
+  napi_deferred deferred_ = nullptr;
+  napi_value promise_ = nullptr;
   std::unique_ptr<Job> job_;
   Napi::ObjectReference args_;  // keeps every typed array the job points into alive
   std::shared_ptr<covlasso::CancelFlag> flag_;
   std::shared_ptr<ProgressReporter> progress_;
+  bool failed_ = false;
+  bool hooked_ = false;
+  bool tearing_down_ = false;
   covlasso::ErrorCode code_ = covlasso::ErrorCode::Internal;
   std::string message_;
 };
@@ -83,14 +140,28 @@ Napi::Value CancelToken::cancel(const Napi::CallbackInfo& info) {
 ProgressReporter::ProgressReporter(Napi::Env env, Napi::Function callback)
     : function_(Napi::ThreadSafeFunction::New(env, callback, "covlasso-progress", 0, 1)) {}
 
-ProgressReporter::~ProgressReporter() { function_.Release(); }
+ProgressReporter::~ProgressReporter() { close(); }
+
+void ProgressReporter::close() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (closed_) return;
+  closed_ = true;
+  function_.Release();
+}
 
 void ProgressReporter::report(double fraction) {
   const int64_t now = now_ms();
   int64_t last = last_ms_.load();
   if (now - last < kProgressIntervalMs || !last_ms_.compare_exchange_strong(last, now)) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (closed_) return;  // released, or the environment is being torn down
   function_.NonBlockingCall([fraction](Napi::Env env, Napi::Function callback) {
-    callback.Call({Napi::Number::New(env, fraction)});
+    // The TS layer's callback never throws (runAsync catches the user's errors); anything
+    // else (a failing call during teardown) must not escape into N-API.
+    try {
+      callback.Call({Napi::Number::New(env, fraction)});
+    } catch (...) {
+    }
   });
 }
 

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "backend.hpp"
@@ -83,14 +84,19 @@ class CancelToken : public Napi::ObjectWrap<CancelToken> {
   std::shared_ptr<covlasso::CancelFlag> flag_;
 };
 
-// Calls a JS progress callback from any thread, at most once per interval.
+// Calls a JS progress callback from any thread, at most once per interval, until close()
+// (the job settled, or the environment is being torn down: after that the thread-safe function
+// may already be freed by Node, so it is never touched again).
 class ProgressReporter {
  public:
   ProgressReporter(Napi::Env env, Napi::Function callback);
   ~ProgressReporter();
   void report(double fraction);
+  void close();
 
  private:
+  std::mutex mutex_;
+  bool closed_ = false;
   Napi::ThreadSafeFunction function_;
   std::atomic<int64_t> last_ms_{-1000000};
 };
