@@ -10,6 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { CHILD_PROCESS_TEST_TIMEOUT } from './support/helpers';
 
 const root = path.resolve(__dirname, '..');
 const dir = (d: string): string => path.join(root, d);
@@ -36,11 +37,11 @@ describe('CUDA backend, emulated on the host (test/native/cuda)', () => {
           path.join(dir('test/native/cuda'), test), ...cppIn('native/core', true), ...hostCuda, '-o', exe, '-pthread'],
         { stdio: 'pipe' },
       );
-      const run = spawnSync(exe, [], { encoding: 'utf8', timeout: 240_000 });
+      const run = spawnSync(exe, [], { encoding: 'utf8' });
       expect(run.stdout).not.toMatch(/^FAIL/m);
       expect(run.stdout).toMatch(/^ok: \d+ checks, 0 failed/m);
       expect(run.status).toBe(0);
     },
-    300_000,
+    CHILD_PROCESS_TEST_TIMEOUT,
   );
 });

@@ -9,13 +9,14 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { backends } from '../lib';
+import { CHILD_PROCESS_TEST_TIMEOUT } from './support/helpers';
 
 const root = path.resolve(__dirname, '..');
 const files = fs.readdirSync(path.join(root, 'test', 'gpu')).filter((f) => f.endsWith('.test.js')).map((f) => path.join('test', 'gpu', f));
 const available = backends().find((b) => b.name === 'cuda')!.available;
 
 function nodeTest(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; out: string } {
-  const r = spawnSync(process.execPath, ['--test', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 240_000 });
+  const r = spawnSync(process.execPath, ['--test', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env } });
   return { status: r.status, out: r.stdout + r.stderr };
 }
 
@@ -36,5 +37,5 @@ describe('test/gpu (node --test)', () => {
     const r = nodeTest([path.join('test', 'gpu', 'covariance.test.js')], { COVLASSO_GPU_REHEARSAL: '1' });
     expect(r.out).toMatch(/# fail 0/);
     expect(r.status).toBe(0);
-  }, 240_000);
+  }, CHILD_PROCESS_TEST_TIMEOUT);
 });
