@@ -12,7 +12,8 @@
 // c = λ₁/ν if ν > λ₁ else 1:
 //   gap = ½ r² (1 + c²) + λ₁ Σ w_j|β_j| − c (d − βᵀs) + ½ λ₂ (1 + c²) ‖β‖².
 // Unpenalised coordinates have the dual constraint g_j = 0, which scaling cannot enforce; they
-// are certified separately: g_j² / (G_jj + λ₂) (twice the gain of one exact coordinate move).
+// are certified separately: g_j² / (G_jj + λ₂) (twice the gain of one exact coordinate move),
+// with (g_j⁺)² instead when positive and β_j = 0 (moving down is not allowed there).
 #pragma once
 
 #include <algorithm>
@@ -75,7 +76,7 @@ struct Penalty {
 struct Certificate {
   double objective;          // P(β)
   double gap;                // duality gap over the penalised coordinates
-  double unpenalised_kkt;    // max over unpenalised allowed j of g_j² / (G_jj + λ₂)
+  double unpenalised_kkt;    // max over unpenalised allowed j of g_j² / (G_jj + λ₂) (g_j⁺ at β_j = 0 ≥ 0)
   double residual_variance;  // r² = d − 2βᵀs + βᵀGβ, clamped at 0
 };
 
@@ -96,7 +97,9 @@ inline Certificate certify(size_t n, const double* beta, const double* q, const 
     if (w > 0) {
       nu = std::max(nu, (pen.positive ? std::max(g, 0.0) : std::fabs(g)) / w);
     } else if (diag[j] + pen.l2 > 0) {
-      kkt = std::max(kkt, g * g / (diag[j] + pen.l2));
+      // Under β ≥ 0, β_j = 0 with g_j < 0 is optimal: only g_j⁺ counts there.
+      const double e = pen.positive && b == 0 ? std::max(g, 0.0) : g;
+      kkt = std::max(kkt, e * e / (diag[j] + pen.l2));
     }
   }
   const double r2 = d - 2 * beta_s + beta_q;
