@@ -113,6 +113,32 @@ describe('penalty factors', () => {
   });
 });
 
+describe('positive with an unpenalised coordinate at its bound', () => {
+  // Source 1 is the negated target plus noise: under β ≥ 0 its optimum is β_1 = 0 with g_1 < 0,
+  // which the unpenalised KKT check must accept ((g_1⁺)², not g_1²), or the target never converges.
+  it('is certified at β_1 = 0 and matches the reference', () => {
+    const n = 200;
+    const F = new Float64Array(n * 3);
+    for (let i = 0; i < n; i++) {
+      const x = Math.sin(1.7 * i) + 0.3 * Math.cos(0.9 * i * i);
+      F[i * 3] = x;
+      F[i * 3 + 1] = -x + 0.2 * Math.sin(2.3 * i + 1);
+      F[i * 3 + 2] = 0.5 * x + Math.cos(0.4 * i);
+    }
+    const S4 = covarianceSync(new Matrix(n, 3, F));
+    const S4D = S4.data as Float64Array;
+    const weights = [1, 0, 1];
+    const r = covLassoSync(S4, { targets: [0], lambdaRatio: 0.1, penaltyFactor: weights, positive: true, tol: 1e-10 });
+    expect(r.converged[0]).toBe(1);
+    const beta = denseBeta(r.coef, 0);
+    expect(beta[1]).toBe(0);
+    const { s, d } = targetProblem(S4D, 3, 0);
+    const pen = { lambda: r.lambda[0], weights, positive: true, exclude: 0 };
+    const ref = referenceGeneral(S4D, 3, s, d, pen);
+    expect(r.objective[0]).toBeLessThanOrEqual(generalObjective(S4D, 3, s, d, pen, ref) + 1e-9 * d);
+  });
+});
+
 describe('warm starts and early path stop', () => {
   const c = 40;
   const S3 = covarianceSync(new Matrix(500, c, randomLogits(500, c, 9, { rank: 15 })));

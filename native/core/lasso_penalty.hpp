@@ -81,7 +81,7 @@ struct Penalty {
 struct Certificate {
   double objective;          // P(β)
   double gap;                // duality gap over the penalised coordinates
-  double unpenalised_kkt;    // max over unpenalised allowed j of g_j² / (G_jj + λ₂)
+  double unpenalised_kkt;    // max over unpenalised allowed j of g_j² / (G_jj + λ₂) (g_j⁺ at β_j = 0 ≥ 0)
   double residual_variance;  // r² = d − 2βᵀs + βᵀGβ, clamped at 0
 };
 

@@ -4,7 +4,9 @@
 // Strategy, chosen so that the certificate is exact and the inner loop is cache resident:
 //  * the working set W (current non-zeros, unpenalised coordinates, and the strongest KKT
 //    violators) is packed into a dense |W|×|W| block of G (working_set.hpp), and sweeps run on
-//    it with q_W = (Gβ)_W kept incrementally, until W's own duality gap is small;
+//    it with q_W = (Gβ)_W kept incrementally, until W's own duality gap is small: below a tenth
+//    of the full gap (a round that misses violators needs no more), and below 0.5·tol·d only
+//    once the full gap is that close (the sweeps are ~85 % of the time on logits, issue #10);
 //  * once the signs settle, a Newton step on the support (support_step.hpp), and Anderson
 //    extrapolation every few sweeps (anderson.hpp), for the badly conditioned blocks real
 //    logits give;
