@@ -89,7 +89,9 @@ constexpr int kAndersonDepth = 5;
 constexpr int kSettledSweeps = 3;
 constexpr int kMaxRaySteps = 32;
 constexpr double kPivotTolerance = 1e-12;
-constexpr int kMinWorkingGrowth = 10;
+constexpr int kMinWorkingGrowth = 20;  // the CPU's (cpu/working_set.cpp)
+// A first λ's rounds stop their sweeps at this fraction of the full gap (cpu/lasso_target.cpp).
+constexpr double kRelativeInnerGap = 0.1;
 
 // A target's working-set scratch, carved from `base` (scratch_doubles(w) doubles).
 struct WorkingScratch {

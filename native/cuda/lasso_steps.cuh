@@ -282,7 +282,11 @@ COVLASSO_HD void sweep_target(const Lanes& L, const SolverConstants& C, const Ch
   pen.weights = v.weights;
   const WorkingSetSolver<Lanes> solver{L, v, w, st.d, pen};
   bool finished = false;
-  const int64_t done = solver.run(st, st.inner_gap, max_sweeps < left ? max_sweeps : left, &finished);
+  // As the CPU: off a path (no previous λ) a round's sweeps stop at a tenth of the full gap.
+  const double full_gap = st.gap > st.kkt ? st.gap : st.kkt;
+  const double relative = kRelativeInnerGap * full_gap;
+  const double round_gap = st.previous_l1 < 0 && relative > st.inner_gap ? relative : st.inner_gap;
+  const int64_t done = solver.run(st, round_gap, max_sweeps < left ? max_sweeps : left, &finished);
   const int64_t iterations = st.iterations + done;
   L.sync();
   if (L.lane() == 0) st.iterations = iterations;
