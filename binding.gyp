@@ -10,6 +10,7 @@
         "native/core/cpu/anderson.cpp",
         "native/core/cpu/cpu_backend.cpp",
         "native/core/cpu/gram_kernel.cpp",
+        "native/core/cpu/gram_kernel_2port.cpp",
         "native/core/cpu/gram_kernel_pack.cpp",
         "native/core/cpu/gram_kernel_strips.cpp",
         "native/core/cpu/lasso_batch.cpp",

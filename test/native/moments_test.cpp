@@ -117,6 +117,10 @@ std::vector<double> result_of(const MomentAccumulator& acc, bool center, double 
 
 const char* dname(DType d) { return d == DType::F32 ? "f32" : "f64"; }
 
+// The COVLASSO_SIMD names of the SIMD paths (issue #12); a name the CPU cannot run selects the
+// best path below it, so each test looks at the name it got.
+const char* const kSimdPaths[] = {"avx2", "avx512-1port", "avx512-2port", "avx512", "amx"};
+
 // Accuracy bound relative to max|S|: float64 products, or float32 products (issue #3).
 double tol(DType d) { return d == DType::F32 ? 1e-6 : 1e-12; }
 
@@ -257,25 +261,30 @@ int main() {
   }
 
   // 7. Portable and SIMD paths agree (paths forced through COVLASSO_SIMD, restored afterwards).
+  //    Every FMA path (AVX2, both AVX-512 blockings, and AMX, whose float64 products are the
+  //    AVX-512 ones) sums each element in the same order, so they agree bitwise. 129 columns:
+  //    a second tile of one strip; 30: a ragged pair; 900 rows: a block of 512 and a short one.
   {
     Data x = make(900, 129, DType::F64, rng, 1.0), y = make(900, 30, DType::F32, rng, 0.0);
-    setenv("COVLASSO_SIMD", "auto", 1);
-    const std::string best = detail::kernel_path_name(detail::select_kernel_path());
-    const auto simd_c = cov(x.view, true, 1, 0), simd_m = cross(x.view, y.view, false, 0, 0);
     setenv("COVLASSO_SIMD", "portable", 1);
     const std::string name = detail::kernel_path_name(detail::select_kernel_path());
     const auto port_c = cov(x.view, true, 1, 0), port_m = cross(x.view, y.view, false, 0, 0);
-    setenv("COVLASSO_SIMD", "avx2", 1);
-    const std::string avx2 = detail::kernel_path_name(detail::select_kernel_path());
-    const auto avx2_c = cov(x.view, true, 1, 0);
-    restore_env();
     check(name == "portable", "COVLASSO_SIMD=portable selects " + name);
-    const double e1 = rel_diff(port_c, simd_c), e2 = rel_diff(port_m, simd_m);
-    check(e1 < 1e-12 && e2 < 1e-12, "portable vs " + best + fmt(" cov rel %.2e", e1) + fmt(" cross rel %.2e", e2));
-    // Both SIMD kernels use FMAs in the same order, so they agree bitwise.
-    if (avx2 != "portable") check(avx2_c == simd_c, avx2 + " and " + best + " paths bitwise equal");
+    std::string first;
+    std::vector<double> first_c, first_m;
+    for (const char* path : kSimdPaths) {
+      setenv("COVLASSO_SIMD", path, 1);
+      const std::string got = detail::kernel_path_name(detail::select_kernel_path());
+      if (got == "portable") continue;  // no such SIMD on this CPU
+      const auto simd_c = cov(x.view, true, 1, 0), simd_m = cross(x.view, y.view, false, 0, 0);
+      const double e1 = rel_diff(port_c, simd_c), e2 = rel_diff(port_m, simd_m);
+      check(e1 < 1e-12 && e2 < 1e-12, std::string("COVLASSO_SIMD=") + path + " (" + got + ") vs portable" +
+                                          fmt(" cov rel %.2e", e1) + fmt(" cross rel %.2e", e2));
+      if (first.empty()) first = got, first_c = simd_c, first_m = simd_m;
+      else check(simd_c == first_c && simd_m == first_m, got + " and " + first + " paths bitwise equal");
+    }
+    restore_env();
   }
-
 
   // 7b. float32 products (issue #3): accuracy vs the long-double reference at 1e-6 of max|S|,
   //     on normal data, logits offset by 1e3 with an outlying first row (where the shift
@@ -309,7 +318,8 @@ int main() {
   }
 
   // 7c. float32 path: bitwise identical across thread counts (several blocks and tiles), and
-  //     portable vs SIMD within the float32 error bound, AVX2 == AVX-512 bitwise.
+  //     portable vs SIMD within the float32 error bound, AVX2 == both AVX-512 blockings bitwise
+  //     (300 columns: 19 strips of 16, the last ragged, so tiles end on a pair and a single).
   {
     Data x = make(2500, 300, DType::F32, rng, 2.0), y = make(2500, 70, DType::F32, rng, -1.0);
     const auto c1 = cov(x.view, false, 0, 1), m1 = cross(x.view, y.view, true, 0, 1);
@@ -317,18 +327,21 @@ int main() {
       check(cov(x.view, false, 0, t) == c1, "f32 covariance bitwise threads=1 vs " + std::to_string(t));
       check(cross(x.view, y.view, true, 0, t) == m1, "f32 cross bitwise threads=1 vs " + std::to_string(t));
     }
-    setenv("COVLASSO_SIMD", "auto", 1);
-    const std::string best = detail::kernel_path_name(detail::select_kernel_path());
-    const auto simd = cov(x.view, true, 0, 0);
-    setenv("COVLASSO_SIMD", "avx2", 1);
-    const std::string avx2 = detail::kernel_path_name(detail::select_kernel_path());
-    const auto a2 = cov(x.view, true, 0, 0);
     setenv("COVLASSO_SIMD", "portable", 1);
-    const auto port = cov(x.view, true, 0, 0);
+    const auto port = cov(x.view, true, 0, 0), port_m = cross(x.view, y.view, false, 0, 0);
+    std::string first;
+    std::vector<double> first_c, first_m;
+    for (const char* path : kSimdPaths) {
+      setenv("COVLASSO_SIMD", path, 1);
+      const std::string got = detail::kernel_path_name(detail::select_kernel_path());
+      if (got == "portable" || got == "amx") continue;  // AMX: its own products, test 7e
+      const auto simd = cov(x.view, true, 0, 0), simd_m = cross(x.view, y.view, false, 0, 0);
+      const double e = rel_diff(port, simd), em = rel_diff(port_m, simd_m);
+      check(e < 1e-6 && em < 1e-6, "f32 portable vs " + got + fmt(" rel %.2e", e) + fmt(" cross %.2e", em));
+      if (first.empty()) first = got, first_c = simd, first_m = simd_m;
+      else check(simd == first_c && simd_m == first_m, "f32 " + got + " and " + first + " paths bitwise equal");
+    }
     restore_env();
-    const double e = rel_diff(port, simd);
-    check(e < 1e-6, "f32 portable vs " + best + fmt(" rel %.2e", e));
-    if (avx2 != "portable") check(a2 == simd, "f32 " + avx2 + " and " + best + " paths bitwise equal");
   }
 
   // 7d. C = 20000 with N = 50: runs within the result + panels (no second C×C matrix);
@@ -392,7 +405,7 @@ int main() {
     std::vector<double> out(1000 * 1000);
     const double flops = 8000.0 * 1000.0 * 1000.0;
     std::string done;
-    for (const char* path : {"auto", "avx2", "portable"}) {
+    for (const char* path : {"auto", "amx", "avx512-2port", "avx512-1port", "avx2", "portable"}) {
       setenv("COVLASSO_SIMD", path, 1);
       const std::string name = detail::kernel_path_name(detail::select_kernel_path());
       if (done.find(name + ";") != std::string::npos) continue;  // e.g. no AVX2 on this CPU

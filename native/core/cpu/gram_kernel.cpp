@@ -29,14 +29,18 @@
 // and real (cjk1000) logits, ~6e-7 with one 100σ outlier row among 3000, which dominates its
 // partial sum — the case that set kKc = 64 rather than 128 (9.7e-7 there).
 //
-// This file: the run-time choice of kernel path. The micro-kernels are in gram_kernel_strips.cpp,
-// the packing in gram_kernel_pack.cpp.
+// This file: the run-time choice of kernel path. The micro-kernels are in gram_kernel_strips.cpp
+// and gram_kernel_2port.cpp, the packing in gram_kernel_pack.cpp.
 #include "gram_kernel.hpp"
 
 #include <cstdlib>
 #include <cstring>
 
 #include "gram_kernel_impl.hpp"
+
+#ifdef COVLASSO_X86_SIMD
+#include <cpuid.h>
+#endif
 
 namespace covlasso {
 namespace detail {
@@ -53,49 +57,72 @@ bool cpu_has_avx512() {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx512f");
 }
+
+// Whether the AVX-512 kernels should be blocked for two 512-bit FMA pipes. No cpuid bit says how
+// many pipes a core has; what is known: AMD up to Zen 4 (family 0x19) has one 512-bit FMA per
+// cycle (two 256-bit halves), Zen 5 (family 0x1A) two; Intel's Xeons with AVX-512 have two (a few
+// Skylake-SP Silver/Bronze parts and client cores have one, and there the two-pipe blocking is
+// still FMA-bound, only with twice the L1 footprint of the right-hand strips).
+bool cpu_has_two_fma_pipes() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_is("intel")) return true;
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
+  unsigned family = (eax >> 8) & 0xf;
+  if (family == 0xf) family += (eax >> 20) & 0xff;
+  return __builtin_cpu_is("amd") && family >= 0x1a;
+}
 #endif  // COVLASSO_X86_SIMD
+
+bool env_is(const char* env, const char* name) { return env != nullptr && std::strcmp(env, name) == 0; }
 
 }  // namespace
 
-StripKernel32 strip_kernel_f32(KernelPath path) {
-#ifdef COVLASSO_X86_SIMD
-  if (path == KernelPath::Avx512) return strip32_product_avx512;
-  if (path == KernelPath::Avx2Fma) return strip32_product_avx2;
-#else
-  (void)path;
-#endif
-  return strip32_product_portable;
-}
-
 KernelPath select_kernel_path() {
   const char* env = std::getenv("COVLASSO_SIMD");
-  KernelPath cap = KernelPath::Avx512;  // the most the environment allows
-  if (env != nullptr && std::strcmp(env, "portable") == 0) cap = KernelPath::Portable;
-  if (env != nullptr && std::strcmp(env, "avx2") == 0) cap = KernelPath::Avx2Fma;
 #ifdef COVLASSO_X86_SIMD
-  if (cap == KernelPath::Avx512 && cpu_has_avx512()) return KernelPath::Avx512;
-  if (cap != KernelPath::Portable && cpu_has_avx2_fma()) return KernelPath::Avx2Fma;
+  if (env_is(env, "portable")) return KernelPath::Portable;
+  const bool avx2 = cpu_has_avx2_fma(), avx512 = avx2 && cpu_has_avx512();
+  if (env_is(env, "avx2") || !avx512) return avx2 ? KernelPath::Avx2Fma : KernelPath::Portable;
+  if (env_is(env, "avx512-1port")) return KernelPath::Avx512OnePort;
+  if (env_is(env, "avx512-2port")) return KernelPath::Avx512TwoPort;
+  return cpu_has_two_fma_pipes() ? KernelPath::Avx512TwoPort : KernelPath::Avx512OnePort;
 #else
-  (void)cap;
-#endif
+  (void)env;
+  (void)env_is;
   return KernelPath::Portable;
+#endif
 }
 
-StripKernel strip_kernel(KernelPath path) {
+StripKernels strip_kernels(KernelPath path) {
 #ifdef COVLASSO_X86_SIMD
-  if (path == KernelPath::Avx512) return strip_product_avx512;
-  if (path == KernelPath::Avx2Fma) return strip_product_avx2;
+  if (path == KernelPath::Avx512OnePort) return {strip_product_avx512, nullptr};
+  if (is_avx512(path)) return {strip_product_avx512, strip_pair_avx512};
+  if (path == KernelPath::Avx2Fma) return {strip_product_avx2, nullptr};
 #else
   (void)path;
 #endif
-  return strip_product_portable;
+  return {strip_product_portable, nullptr};
+}
+
+StripKernels32 strip_kernels_f32(KernelPath path) {
+#ifdef COVLASSO_X86_SIMD
+  if (path == KernelPath::Avx512OnePort) return {strip32_product_avx512, nullptr};
+  if (is_avx512(path)) return {strip32_product_avx512, strip32_pair_avx512};
+  if (path == KernelPath::Avx2Fma) return {strip32_product_avx2, nullptr};
+#else
+  (void)path;
+#endif
+  return {strip32_product_portable, nullptr};
 }
 
 const char* kernel_path_name(KernelPath path) {
   switch (path) {
     case KernelPath::Portable: return "portable";
     case KernelPath::Avx2Fma: return "avx2+fma";
-    case KernelPath::Avx512: return "avx512";
+    case KernelPath::Avx512OnePort: return "avx512-1port";
+    case KernelPath::Avx512TwoPort: return "avx512-2port";
+    case KernelPath::Amx: return "amx";
   }
   return "portable";
 }

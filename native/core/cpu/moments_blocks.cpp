@@ -10,8 +10,6 @@
 #include <string>
 #include <utility>
 
-#include "gram_kernel.hpp"
-
 namespace covlasso {
 namespace detail {
 
@@ -33,6 +31,13 @@ constexpr int64_t kBlockRows32 = 1024;
 constexpr int64_t kTileStrips32 = 8;
 // Rows averaged for the shift (see choose_shift).
 constexpr int64_t kShiftRows = 512;
+// Rows of a block per kernel call: 256 rows of a strip are 16 KiB (float32) or 16 KiB (float64,
+// 8 doubles a row), so the one or two right-hand strips of a call stay in L1 (48 KiB on the Xeon,
+// 32 KiB on Zen 4) while the tile's left-hand strips stream from L2. A multiple of kKc, so the
+// float32 chunks (and the float32 results) are those of a whole-block call. On the Xeon, whole
+// 1024-row calls ran the float32 kernel at ~88 GFLOP/s per core, 256-row calls at ~115 (one-strip
+// kernel) and ~135 (pair kernel), of a ~170 peak (microbenchmarks, one core).
+constexpr int64_t kSubRows = 256;
 // Below this many multiply-adds per block, waking other threads costs more than it saves.
 constexpr int64_t kMinParallelWork = int64_t(1) << 20;
 
@@ -96,39 +101,38 @@ void choose_shift(const MatrixView& m, std::vector<double>& shift) {
 
 namespace {
 
-// 64-byte aligned scratch for the packed panels (one strip row = one cache line).
-template <typename T>
-class AlignedPanel {
- public:
-  void resize(int64_t n) {
-    buf_.resize(n + 64 / sizeof(T));
-    auto p = reinterpret_cast<std::uintptr_t>(buf_.data());
-    data_ = buf_.data() + ((64 - p % 64) % 64) / sizeof(T);
-  }
-  T* data() { return data_; }
- private:
-  std::vector<T> buf_;
-  T* data_ = nullptr;
+// How a path lays out a block's panel: W columns per strip, E packed elements per strip and row
+// (W for the SIMD strips; the AMX strips hold six bf16 tiles per 32 rows), rows padded to a
+// multiple of Q (with zeros, by the packing) because the kernels take Q rows at a time.
+struct PanelLayout {
+  int64_t w, e, q;
 };
 
-// The blocked product loop shared by both paths. T: packed element type, W: strip width.
+int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+constexpr int64_t kMaxStripWidth = 16;  // the ragged-edge buffer of a tile task
+
+// The blocked product loop shared by all paths. T: packed element type.
 // Each block of rows is packed once (shared by all threads); the output is cut into tiles of
 // tile_strips × tile_strips strips handed out as tasks, so every element of the moment is summed
 // in the same order whatever the thread count. Larger (off-diagonal) tiles go first, so the
 // half-size diagonal tiles fill the gaps at the end of a block.
-template <typename T, int64_t W, typename Pack, typename Kernel>
-void accumulate_blocks(const MatrixView& x, const MatrixView* y, bool symmetric, int64_t block_rows,
-                       int64_t tile_strips, int threads, const CancelFlag* cancel,
-                       const std::vector<double>& shift_x, const std::vector<double>& shift_y,
-                       std::vector<double>& sum_x, std::vector<double>& sum_y,
-                       double* moment, int64_t& n, Pack pack, Kernel kernel) {
+template <typename T, typename Pack>
+void accumulate_blocks(const MatrixView& x, const MatrixView* y, bool symmetric, PanelLayout lay,
+                       int64_t block_rows, int64_t tile_strips, int threads,
+                       const CancelFlag* cancel, const std::vector<double>& shift_x,
+                       const std::vector<double>& shift_y, std::vector<double>& sum_x,
+                       std::vector<double>& sum_y, double* moment, int64_t& n, Pack pack,
+                       StripKernelSet<T> kernels, BlockWorkspace& ws) {
+  const int64_t W = lay.w, E = lay.e;
   const int64_t p = x.cols, q = symmetric ? x.cols : y->cols;
   const int64_t sx = (p + W - 1) / W, sy = (q + W - 1) / W;
-  const int64_t rows_max = std::min(block_rows, x.rows);
-  AlignedPanel<T> panel_x, panel_y;
+  const int64_t rows_max = round_up(std::min(block_rows, x.rows), lay.q);
+  AlignedPanel<T>& panel_x = ws.panel<T>(0);
+  AlignedPanel<T>& panel_y = ws.panel<T>(1);
   try {
-    panel_x.resize(rows_max * sx * W);
-    if (!symmetric) panel_y.resize(rows_max * sy * W);
+    panel_x.reserve(rows_max * sx * E);
+    if (!symmetric) panel_y.reserve(rows_max * sy * E);
   } catch (const std::bad_alloc&) {
     throw Error(ErrorCode::OutOfMemory, "cannot allocate the packing panels");
   }
@@ -144,12 +148,12 @@ void accumulate_blocks(const MatrixView& x, const MatrixView* y, bool symmetric,
 
   for (int64_t r0 = 0; r0 < x.rows; r0 += block_rows) {
     throw_if_cancelled(cancel);
-    const int64_t k = std::min(block_rows, x.rows - r0);
-    pack(x, r0, k, shift_x.data(), panel_x.data(), sum_x.data(), threads);
+    const int64_t k = std::min(block_rows, x.rows - r0), kl = round_up(k, lay.q);
+    pack(x, r0, k, shift_x.data(), panel_x.data(), sum_x.data(), threads, ws.pack);
     const T* px = panel_x.data();
     const T* py = px;
     if (!symmetric) {
-      pack(*y, r0, k, shift_y.data(), panel_y.data(), sum_y.data(), threads);
+      pack(*y, r0, k, shift_y.data(), panel_y.data(), sum_y.data(), threads, ws.pack);
       py = panel_y.data();
     }
     const int64_t work = k * p * q / (symmetric ? 2 : 1);
@@ -157,29 +161,45 @@ void accumulate_blocks(const MatrixView& x, const MatrixView* y, bool symmetric,
     parallel_for(static_cast<int64_t>(tiles.size()), tile_threads, [&](int64_t t, int) {
       const int64_t is0 = tiles[t].first * tile_strips, is1 = std::min(sx, is0 + tile_strips);
       const int64_t js0 = tiles[t].second * tile_strips, js1 = std::min(sy, js0 + tile_strips);
-      double edge[W * W];
-      // js outer: one right-hand strip is reused against all the left-hand strips of the tile.
-      for (int64_t js = js0; js < js1; ++js) {
-        const int64_t j0 = js * W, jw = std::min(W, q - j0);
-        for (int64_t is = is0; is < is1; ++is) {
-          if (symmetric && is > js) break;  // strictly below the diagonal
-          const T* a = px + is * k * W;
-          const T* b = py + js * k * W;
-          const int64_t i0 = is * W, iw = std::min(W, p - i0);
-          if (iw == W && jw == W) {
-            kernel(a, b, k, moment + i0 * q + j0, q);
-            continue;
+      double edge[kMaxStripWidth * kMaxStripWidth];
+      // One left strip × one right strip over ks rows.
+      auto one = [&](const T* a, const T* b, int64_t ks, int64_t is, int64_t js) {
+        const int64_t i0 = is * W, iw = std::min(W, p - i0), j0 = js * W, jw = std::min(W, q - j0);
+        if (iw == W && jw == W) return kernels.one(a, b, ks, moment + i0 * q + j0, q);
+        // A ragged edge: sum into a zeroed W×W buffer (0 + s == s exactly, so the result is
+        // the same as for a full tile), then add the part that exists.
+        std::fill(edge, edge + W * W, 0.0);
+        kernels.one(a, b, ks, edge, W);
+        for (int64_t i = 0; i < iw; ++i) {
+          double* dst = moment + (i0 + i) * q + j0;
+          for (int64_t j = 0; j < jw; ++j) dst[j] += edge[i * W + j];
+        }
+      };
+      if (kernels.enter != nullptr) kernels.enter();
+      // Rows outer (kSubRows at a time), then right strips, then left strips: the right strips
+      // of a call stay in L1 while every left strip of the tile passes against them.
+      for (int64_t s0 = 0; s0 < kl; s0 += kSubRows) {
+        const int64_t ks = std::min(kSubRows, kl - s0);
+        for (int64_t js = js0; js < js1;) {
+          // Two right strips per call where the path has a pair kernel and both are full.
+          const bool pair = kernels.two != nullptr && js + 1 < js1 && (js + 2) * W <= q;
+          const T* b0 = py + (js * kl + s0) * E;
+          const T* b1 = b0 + kl * E;
+          for (int64_t is = is0; is < is1; ++is) {
+            if (symmetric && is > js + (pair ? 1 : 0)) break;  // strictly below the diagonal
+            const T* a = px + (is * kl + s0) * E;
+            const bool below = symmetric && is > js;  // (is, js) below, (is, js + 1) on it
+            if (pair && !below && (is + 1) * W <= p) {
+              kernels.two(a, b0, b1, ks, moment + is * W * q + js * W, q);
+              continue;
+            }
+            if (!below) one(a, b0, ks, is, js);
+            if (pair) one(a, b1, ks, is, js + 1);
           }
-          // A ragged edge: sum into a zeroed W×W buffer (0 + s == s exactly, so the result is
-          // the same as for a full tile), then add the part that exists.
-          std::fill(edge, edge + W * W, 0.0);
-          kernel(a, b, k, edge, W);
-          for (int64_t i = 0; i < iw; ++i) {
-            double* dst = moment + (i0 + i) * q + j0;
-            for (int64_t j = 0; j < jw; ++j) dst[j] += edge[i * W + j];
-          }
+          js += pair ? 2 : 1;
         }
       }
+      if (kernels.leave != nullptr) kernels.leave();
     });
     if (symmetric) std::copy(sum_x.begin(), sum_x.end(), sum_y.begin());
     n += k;  // the block is fully in: the state is consistent again
@@ -191,15 +211,18 @@ void accumulate_blocks(const MatrixView& x, const MatrixView* y, bool symmetric,
 void accumulate_rows(const MatrixView& x, const MatrixView* y, bool symmetric, bool f32_products,
                      int threads, const CancelFlag* cancel, const std::vector<double>& shift_x,
                      const std::vector<double>& shift_y, std::vector<double>& sum_x,
-                     std::vector<double>& sum_y, double* moment, int64_t& n) {
+                     std::vector<double>& sum_y, double* moment, int64_t& n, BlockWorkspace* ws) {
+  BlockWorkspace local;
+  if (ws == nullptr) ws = &local;
+  const KernelPath path = select_kernel_path();
   if (f32_products) {
-    accumulate_blocks<float, kStripWidth32>(
-        x, y, symmetric, kBlockRows32, kTileStrips32, threads, cancel, shift_x, shift_y, sum_x,
-        sum_y, moment, n, pack_block_f32, strip_kernel_f32(select_kernel_path()));
+    accumulate_blocks<float>(x, y, symmetric, {kStripWidth32, kStripWidth32, 1}, kBlockRows32,
+                             kTileStrips32, threads, cancel, shift_x, shift_y, sum_x, sum_y,
+                             moment, n, pack_block_f32, strip_kernels_f32(path), *ws);
   } else {
-    accumulate_blocks<double, kStripWidth>(
-        x, y, symmetric, kBlockRows, kTileStrips, threads, cancel, shift_x, shift_y, sum_x,
-        sum_y, moment, n, pack_block, strip_kernel(select_kernel_path()));
+    accumulate_blocks<double>(x, y, symmetric, {kStripWidth, kStripWidth, 1}, kBlockRows,
+                              kTileStrips, threads, cancel, shift_x, shift_y, sum_x, sum_y,
+                              moment, n, pack_block, strip_kernels(path), *ws);
   }
 }
 
