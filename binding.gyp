@@ -11,6 +11,8 @@
         "native/core/cpu/cpu_backend.cpp",
         "native/core/cpu/gram_kernel.cpp",
         "native/core/cpu/gram_kernel_2port.cpp",
+        "native/core/cpu/gram_kernel_amx.cpp",
+        "native/core/cpu/gram_kernel_amx_pack.cpp",
         "native/core/cpu/gram_kernel_pack.cpp",
         "native/core/cpu/gram_kernel_strips.cpp",
         "native/core/cpu/lasso_batch.cpp",

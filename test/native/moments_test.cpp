@@ -366,6 +366,42 @@ int main() {
     check(num / den < 1e-6, "f32 C=20000 N=50 centered, 2000 entries" + fmt(" rel %.2e", num / den));
   }
 
+  // 7e. AMX path (issue #12; where the CPU and OS allow it): float32 products from bf16 parts on
+  //     tiles. Against the long-double reference: odd shapes (rows not a multiple of the 32-row
+  //     tile step, ragged strips, several blocks, single and pair kernels, the outlier cases of
+  //     7b), cross moments; bitwise identical across thread counts.
+  {
+    setenv("COVLASSO_SIMD", "amx", 1);
+    const std::string got = detail::kernel_path_name(detail::select_kernel_path());
+    if (got != "amx") {
+      std::printf("skip AMX tests: COVLASSO_SIMD=amx selects %s on this machine\n", got.c_str());
+    } else {
+      struct Case { int64_t n, c; double offset, first_row_bump; double bound; };
+      const Case cases[] = {{1, 10, 0.0, 0.0, 1e-6},     {33, 17, 0.5, 0.0, 1e-6},
+                            {1100, 300, 2.0, 0.0, 1e-6}, {2100, 200, 0.0, 0.0, 3e-7},
+                            {3000, 100, 1e3, 100.0, 1e-6}, {200, 37, 1e3, 1e3, 1e-6},
+                            {3000, 50, 1e6, 0.0, 1e-9}};
+      for (const Case& cs : cases) {
+        Data x = make(cs.n, cs.c, DType::F32, rng, cs.offset);
+        for (int64_t j = 0; j < cs.c; ++j) x.f[j] += static_cast<float>(cs.first_row_bump);
+        for (bool center : {false, true}) {
+          const double e = rel_diff(cov(x.view, center, 0, 0), reference(x.view, x.view, center, 0));
+          check(e < cs.bound, "amx " + std::to_string(cs.n) + "x" + std::to_string(cs.c) + fmt(" offset %g", cs.offset) +
+                                  fmt(" bump %g", cs.first_row_bump) + (center ? " centered" : " raw") + fmt(" rel %.2e", e));
+        }
+      }
+      Data x = make(1500, 150, DType::F32, rng, 1.0), y = make(1500, 45, DType::F32, rng, -1.0);
+      const double e = rel_diff(cross(x.view, y.view, true, 1, 0), reference(x.view, y.view, true, 1));
+      check(e < 1e-6, "amx cross 1500x150 / 1500x45 centered" + fmt(" rel %.2e", e));
+      const auto c1 = cov(x.view, false, 0, 1), m1 = cross(x.view, y.view, false, 0, 1);
+      for (int t : {2, 3, 8}) {
+        check(cov(x.view, false, 0, t) == c1 && cross(x.view, y.view, false, 0, t) == m1,
+              "amx bitwise threads=1 vs " + std::to_string(t));
+      }
+    }
+    restore_env();
+  }
+
   // 8. Errors.
   {
     Data x = make(20, 6, DType::F64, rng), y = make(20, 4, DType::F32, rng);

@@ -36,6 +36,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "gram_kernel_amx.hpp"
 #include "gram_kernel_impl.hpp"
 
 #ifdef COVLASSO_X86_SIMD
@@ -84,6 +85,7 @@ KernelPath select_kernel_path() {
   if (env_is(env, "portable")) return KernelPath::Portable;
   const bool avx2 = cpu_has_avx2_fma(), avx512 = avx2 && cpu_has_avx512();
   if (env_is(env, "avx2") || !avx512) return avx2 ? KernelPath::Avx2Fma : KernelPath::Portable;
+  if (env_is(env, "amx") && amx_usable()) return KernelPath::Amx;
   if (env_is(env, "avx512-1port")) return KernelPath::Avx512OnePort;
   if (env_is(env, "avx512-2port")) return KernelPath::Avx512TwoPort;
   return cpu_has_two_fma_pipes() ? KernelPath::Avx512TwoPort : KernelPath::Avx512OnePort;

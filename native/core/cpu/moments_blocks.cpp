@@ -10,6 +10,8 @@
 #include <string>
 #include <utility>
 
+#include "gram_kernel_amx.hpp"
+
 namespace covlasso {
 namespace detail {
 
@@ -29,6 +31,13 @@ constexpr int64_t kTileStrips = 16;
 constexpr int64_t kBlockRows32 = 1024;
 // float32 tiles are 8 × 8 strips of 16 columns: again 128 × 128 output elements.
 constexpr int64_t kTileStrips32 = 8;
+// AMX path: 12 bytes of panel per element (gram_kernel_amx.hpp). Rows per kernel call: each
+// call ends by storing its float32 tiles and adding them to the moment in float64, work that
+// does not overlap the tile products; on the Xeon the pair kernel ran at ~200 effective GFLOP/s
+// per core flushing every 64 rows, ~270 with 256-row calls, ~310 with 512-row calls (of 2850 /
+// 6 = 475 for six bf16 products per float32 product).
+constexpr int64_t kBlockRowsAmx = 1024;
+constexpr int64_t kAmxCallRows = 512;
 // Rows averaged for the shift (see choose_shift).
 constexpr int64_t kShiftRows = 512;
 // Rows of a block per kernel call: 256 rows of a strip are 16 KiB (float32) or 16 KiB (float64,
@@ -103,9 +112,10 @@ namespace {
 
 // How a path lays out a block's panel: W columns per strip, E packed elements per strip and row
 // (W for the SIMD strips; the AMX strips hold six bf16 tiles per 32 rows), rows padded to a
-// multiple of Q (with zeros, by the packing) because the kernels take Q rows at a time.
+// multiple of Q (with zeros, by the packing) because the kernels take Q rows at a time; and the
+// rows per kernel call (kSubRows for the SIMD paths).
 struct PanelLayout {
-  int64_t w, e, q;
+  int64_t w, e, q, sub;
 };
 
 int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
@@ -176,10 +186,10 @@ void accumulate_blocks(const MatrixView& x, const MatrixView* y, bool symmetric,
         }
       };
       if (kernels.enter != nullptr) kernels.enter();
-      // Rows outer (kSubRows at a time), then right strips, then left strips: the right strips
+      // Rows outer (lay.sub at a time), then right strips, then left strips: the right strips
       // of a call stay in L1 while every left strip of the tile passes against them.
-      for (int64_t s0 = 0; s0 < kl; s0 += kSubRows) {
-        const int64_t ks = std::min(kSubRows, kl - s0);
+      for (int64_t s0 = 0; s0 < kl; s0 += lay.sub) {
+        const int64_t ks = std::min(lay.sub, kl - s0);
         for (int64_t js = js0; js < js1;) {
           // Two right strips per call where the path has a pair kernel and both are full.
           const bool pair = kernels.two != nullptr && js + 1 < js1 && (js + 2) * W <= q;
@@ -215,12 +225,19 @@ void accumulate_rows(const MatrixView& x, const MatrixView* y, bool symmetric, b
   BlockWorkspace local;
   if (ws == nullptr) ws = &local;
   const KernelPath path = select_kernel_path();
-  if (f32_products) {
-    accumulate_blocks<float>(x, y, symmetric, {kStripWidth32, kStripWidth32, 1}, kBlockRows32,
+  if (f32_products && path == KernelPath::Amx) {
+    accumulate_blocks<uint16_t>(x, y, symmetric, {16, kAmxStripRow, kAmxStep, kAmxCallRows},
+                                kBlockRowsAmx,
+                                kTileStrips32, threads, cancel, shift_x, shift_y, sum_x, sum_y,
+                                moment, n, pack_block_amx, amx_kernels(), *ws);
+  } else if (f32_products) {
+    accumulate_blocks<float>(x, y, symmetric, {kStripWidth32, kStripWidth32, 1, kSubRows},
+                             kBlockRows32,
                              kTileStrips32, threads, cancel, shift_x, shift_y, sum_x, sum_y,
                              moment, n, pack_block_f32, strip_kernels_f32(path), *ws);
   } else {
-    accumulate_blocks<double>(x, y, symmetric, {kStripWidth, kStripWidth, 1}, kBlockRows,
+    accumulate_blocks<double>(x, y, symmetric, {kStripWidth, kStripWidth, 1, kSubRows},
+                              kBlockRows,
                               kTileStrips, threads, cancel, shift_x, shift_y, sum_x, sum_y,
                               moment, n, pack_block, strip_kernels(path), *ws);
   }

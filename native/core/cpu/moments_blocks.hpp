@@ -40,6 +40,7 @@ class AlignedPanel {
 struct BlockWorkspace {
   AlignedPanel<float> f32[2];  // x, y
   AlignedPanel<double> f64[2];
+  AlignedPanel<uint16_t> bf16[2];
   PackWorkspace pack;
   template <typename T>
   AlignedPanel<T>& panel(int side);
@@ -48,6 +49,8 @@ template <>
 inline AlignedPanel<float>& BlockWorkspace::panel<float>(int side) { return f32[side]; }
 template <>
 inline AlignedPanel<double>& BlockWorkspace::panel<double>(int side) { return f64[side]; }
+template <>
+inline AlignedPanel<uint16_t>& BlockWorkspace::panel<uint16_t>(int side) { return bf16[side]; }
 
 // Throws Error(NotFinite) naming the first NaN/Inf of m in row-major order (rows numbered from
 // row_base). Runs before anything is accumulated.
