@@ -29,6 +29,40 @@
 // and real (cjk1000) logits, ~6e-7 with one 100σ outlier row among 3000, which dominates its
 // partial sum — the case that set kKc = 64 rather than 128 (9.7e-7 there).
 //
+// Issue #12: the same on an Intel Xeon (Sapphire/Emerald Rapids: two 512-bit FMA pipes per core,
+// AMX-BF16; 2 cores at ~2.7 GHz under AVX-512, 2 MiB L2 each, 48 KiB L1D). Counted before
+// optimising, for 100000×1000 float32:
+//  - flops 1e11 (1.03e11 computed: 16-column padding, whole diagonal strip pairs). Ceilings
+//    (FMA loop): float32 ~170 GFLOP/s per core, ~340 for both; float64 ~85 / ~170. OpenBLAS
+//    0.3.21 (SkylakeX kernels, forced: it takes this CPU for a Prescott) needs 0.43 s in float32
+//    on a quiet machine: 232 GFLOP/s, 68% of peak. Matching it needs ≥ 68% overall.
+//  - bytes: X 400 MB, read from DRAM by the finiteness check (~13 GB/s per core: ~30 ms) and
+//    again from L3 by the packing; the panel (4 MB per 1024-row block) is written once and read
+//    by every tile task from L2/L3 (each strip by ~8 tiles); the moment (4 MB upper triangle) is
+//    read and written once per block (1 GB/s). Every stream is far below its bandwidth: the
+//    kernel's FMA rate is the bottleneck, and with it the loads that feed the FMAs.
+//  - the Zen 4 kernels here: the 16×16 float32 kernel needs 17 loads per 16 FMAs; with two FMAs
+//    a cycle that is 2.1 loads a cycle, above the 2 a Golden Cove core sustains, and each call
+//    streamed 1024-row (64 KiB) strips from L2: measured 88 GFLOP/s per core (52%), 126 for the
+//    whole covariance on both cores. The 8×8 float64 kernel: 9 loads per 8 FMAs, ~50 GFLOP/s.
+//  - predicted for two-pipe blocking (gram_kernel_2port.cpp: 10 loads per 16 FMAs) on 256-row
+//    calls (right strips in L1): FMA-bound, minus the float32 flush (7 vector uops per
+//    accumulator per kKc = 64 rows against 64 FMAs: ~11% with two pipes, twice its share on
+//    Zen 4) → ~150 GFLOP/s per core for the float32 kernel; whole covariance (+ pack ~3%, check
+//    ~3%, padding 3%, imbalance ≤ 3%) ~125 per core, ~250 on two: ~0.40 s, ~1.07× OpenBLAS.
+//    float64 8×16: ~80 per core (FMA-bound, no flush), ~150 on two overall: ~0.67 s.
+//    Measured (microbenchmarks, one core, quiet moments): float32 pair kernel 134-140 GFLOP/s at
+//    kKc = 64 (152 with no flush: the flush costs 12%), one-strip 16×16 kernel 116-119; float64
+//    8×16 73-76. Whole covariance: bench/RESULTS.md.
+//  - AMX-BF16 (gram_kernel_amx.hpp): TDPBF16PS does 16×16×32 multiply-adds in 16 cycles,
+//    ~2850 GFLOP/s per core measured; six bf16 products per float32 product → ~475 "float32"
+//    GFLOP/s per core, 950 on two: the kernel could take ~0.11 s. But tile registers are not
+//    renamed and each 16×32 pair call loads 9 KiB of tiles per 12 products (192 cycles): ~48
+//    B/cycle from L2, about what L2 delivers, and each call ends with tile stores and float64
+//    additions that do not overlap the tile unit. Predicted ~60% of the AMX ceiling; measured
+//    312 GFLOP/s per core in cache (66%), roughly half of that in the real loop, where tiles come
+//    from L3 on first touch; plus packing at 12 bytes per element (three parts, two layouts).
+//
 // This file: the run-time choice of kernel path. The micro-kernels are in gram_kernel_strips.cpp
 // and gram_kernel_2port.cpp, the packing in gram_kernel_pack.cpp.
 #include "gram_kernel.hpp"

@@ -72,7 +72,7 @@ __attribute__((target("amx-tile,amx-bf16,avx512f"))) void strip_product_amx(
   _tile_zero(1);
   for (int64_t t = 0; t < k / kAmxStep; ++t) {
     const uint16_t* at = a + t * kStepSize;
-    const uint16_t* bt = b + t * kStepSize + 3 * kTile;
+    const uint16_t* bt = b + t * kStepSize;
     _tile_loadd(5, bt, 64);
     _tile_loadd(4, at + 2 * kTile, 64);
     _tile_dpbf16ps(1, 4, 5);  // lh
@@ -106,8 +106,8 @@ __attribute__((target("amx-tile,amx-bf16,avx512f"))) void strip_pair_amx(
   _tile_zero(3);
   for (int64_t t = 0; t < k / kAmxStep; ++t) {
     const uint16_t* at = a + t * kStepSize;
-    const uint16_t* bt0 = b0 + t * kStepSize + 3 * kTile;
-    const uint16_t* bt1 = b1 + t * kStepSize + 3 * kTile;
+    const uint16_t* bt0 = b0 + t * kStepSize;
+    const uint16_t* bt1 = b1 + t * kStepSize;
     _tile_loadd(6, bt0, 64);  // B h
     _tile_loadd(7, bt1, 64);
     _tile_loadd(4, at + 2 * kTile, 64);  // A l

@@ -17,11 +17,14 @@
 // Tile instructions treat bf16 denormals as zero and flush float32 denormals: values with
 // |x̃| < 2⁻¹¹⁰ lose their low parts, and products under 2⁻¹²⁶ count as zero.
 //
-// Panel layout: strips of 16 columns; per strip and 32 rows (one tile step) six 1 KiB tiles:
-// the left operand (A: 16 columns × 32 rows, i.e. transposed) for h, m, l, then the right
-// operand (B: 16 row pairs × 16 columns × 2, the "VNNI" pairs) for h, m, l. So a strip row
-// takes kAmxStripRow = 96 bf16 (3 parts × 2 layouts × 16), 12 bytes per element: 3× the float32
-// path's panel.
+// Panel layout: strips of 16 columns, in two halves. The first half holds, strip after strip,
+// per 32 rows (one tile step) the three 1 KiB left-operand tiles (A: 16 columns × 32 rows, i.e.
+// transposed) for h, m, l; the second half the same for the right-operand tiles (B: 16 row
+// pairs × 16 columns × 2, the "VNNI" pairs). So a kernel's tile loads walk each strip of each
+// half front to back (a stream the hardware prefetchers follow: with A and B tiles interleaved
+// per step, first touches from L3 were not prefetched and the kernel ran at half speed), and a
+// strip row takes kAmxStripRow = 48 bf16 (3 parts × 16) in each half: 12 bytes per element, 3×
+// the float32 path's panel.
 #pragma once
 
 #include <cstdint>
@@ -33,7 +36,7 @@ namespace covlasso {
 namespace detail {
 
 constexpr int64_t kAmxStep = 32;      // rows per tile step; blocks are padded to a multiple
-constexpr int64_t kAmxStripRow = 96;  // bf16 elements per strip and row
+constexpr int64_t kAmxStripRow = 48;  // bf16 elements per strip and row, in each half
 
 // Whether this process can run the AMX path: cpuid reports AMX-TILE, AMX-BF16 and AVX-512F, the
 // OS enables the tile state (XCR0 bits 17, 18), and Linux granted the tile data permission

@@ -99,7 +99,8 @@ __attribute__((target("avx512f"))) void pack_rows_amx(const MatrixView& m, int64
     for (int64_t s = 0; s < strips; ++s) {
       const int64_t c0 = s * 16;
       const __mmask16 mask = cols - c0 >= 16 ? __mmask16(0xffff) : __mmask16((1u << (cols - c0)) - 1);
-      uint16_t* base = panel + s * kl * kAmxStripRow + step * kStepSize;
+      uint16_t* a_tiles = panel + s * kl * kAmxStripRow + step * kStepSize;
+      uint16_t* b_tiles = a_tiles + strips * kl * kAmxStripRow;
       __m512d sum[2] = {_mm512_maskz_loadu_pd(mask & 0xff, part + c0), _mm512_maskz_loadu_pd(mask >> 8, part + c0 + 8)};
       for (int64_t pair = 0; pair < kAmxStep / 2; ++pair) {
         const int64_t r = step * kAmxStep + 2 * pair;
@@ -112,16 +113,16 @@ __attribute__((target("avx512f"))) void pack_rows_amx(const MatrixView& m, int64
         split3(x0, p0);
         split3(x1, p1);
         for (int p = 0; p < 3; ++p) {
-          _mm512_store_si512(base + (3 + p) * kTile + pair * 32, _mm512_or_si512(p1[p], _mm512_srli_epi32(p0[p], 16)));
+          _mm512_store_si512(b_tiles + p * kTile + pair * 32, _mm512_or_si512(p1[p], _mm512_srli_epi32(p0[p], 16)));
         }
       }
       _mm512_mask_storeu_pd(part + c0, mask & 0xff, sum[0]);
       _mm512_mask_storeu_pd(part + c0 + 8, mask >> 8, sum[1]);
       for (int p = 0; p < 3; ++p) {
         __m512i w[16];
-        for (int i = 0; i < 16; ++i) w[i] = _mm512_load_si512(base + (3 + p) * kTile + i * 32);
+        for (int i = 0; i < 16; ++i) w[i] = _mm512_load_si512(b_tiles + p * kTile + i * 32);
         transpose16(w);
-        for (int i = 0; i < 16; ++i) _mm512_store_si512(base + p * kTile + i * 32, w[i]);
+        for (int i = 0; i < 16; ++i) _mm512_store_si512(a_tiles + p * kTile + i * 32, w[i]);
       }
     }
   }

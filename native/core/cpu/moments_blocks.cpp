@@ -111,11 +111,13 @@ void choose_shift(const MatrixView& m, std::vector<double>& shift) {
 namespace {
 
 // How a path lays out a block's panel: W columns per strip, E packed elements per strip and row
-// (W for the SIMD strips; the AMX strips hold six bf16 tiles per 32 rows), rows padded to a
-// multiple of Q (with zeros, by the packing) because the kernels take Q rows at a time; and the
-// rows per kernel call (kSubRows for the SIMD paths).
+// (W for the SIMD strips; the AMX strips hold three bf16 tiles per 32 rows), rows padded to a
+// multiple of Q (with zeros, by the packing) because the kernels take Q rows at a time, the rows
+// per kernel call (kSubRows for the SIMD paths), and whether the panel has a second half of
+// strips for the right-hand side (AMX: left and right operands are laid out differently).
 struct PanelLayout {
   int64_t w, e, q, sub;
+  bool halves;
 };
 
 int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
@@ -141,8 +143,9 @@ void accumulate_blocks(const MatrixView& x, const MatrixView* y, bool symmetric,
   AlignedPanel<T>& panel_x = ws.panel<T>(0);
   AlignedPanel<T>& panel_y = ws.panel<T>(1);
   try {
-    panel_x.reserve(rows_max * sx * E);
-    if (!symmetric) panel_y.reserve(rows_max * sy * E);
+    const int64_t halves = lay.halves ? 2 : 1;
+    panel_x.reserve(rows_max * sx * E * halves);
+    if (!symmetric) panel_y.reserve(rows_max * sy * E * halves);
   } catch (const std::bad_alloc&) {
     throw Error(ErrorCode::OutOfMemory, "cannot allocate the packing panels");
   }
@@ -166,6 +169,7 @@ void accumulate_blocks(const MatrixView& x, const MatrixView* y, bool symmetric,
       pack(*y, r0, k, shift_y.data(), panel_y.data(), sum_y.data(), threads, ws.pack);
       py = panel_y.data();
     }
+    if (lay.halves) py += sy * kl * E;  // the right-hand operands' half
     const int64_t work = k * p * q / (symmetric ? 2 : 1);
     const int tile_threads = work < kMinParallelWork ? 1 : threads;
     parallel_for(static_cast<int64_t>(tiles.size()), tile_threads, [&](int64_t t, int) {
@@ -226,17 +230,17 @@ void accumulate_rows(const MatrixView& x, const MatrixView* y, bool symmetric, b
   if (ws == nullptr) ws = &local;
   const KernelPath path = select_kernel_path();
   if (f32_products && path == KernelPath::Amx) {
-    accumulate_blocks<uint16_t>(x, y, symmetric, {16, kAmxStripRow, kAmxStep, kAmxCallRows},
+    accumulate_blocks<uint16_t>(x, y, symmetric, {16, kAmxStripRow, kAmxStep, kAmxCallRows, true},
                                 kBlockRowsAmx,
                                 kTileStrips32, threads, cancel, shift_x, shift_y, sum_x, sum_y,
                                 moment, n, pack_block_amx, amx_kernels(), *ws);
   } else if (f32_products) {
-    accumulate_blocks<float>(x, y, symmetric, {kStripWidth32, kStripWidth32, 1, kSubRows},
+    accumulate_blocks<float>(x, y, symmetric, {kStripWidth32, kStripWidth32, 1, kSubRows, false},
                              kBlockRows32,
                              kTileStrips32, threads, cancel, shift_x, shift_y, sum_x, sum_y,
                              moment, n, pack_block_f32, strip_kernels_f32(path), *ws);
   } else {
-    accumulate_blocks<double>(x, y, symmetric, {kStripWidth, kStripWidth, 1, kSubRows},
+    accumulate_blocks<double>(x, y, symmetric, {kStripWidth, kStripWidth, 1, kSubRows, false},
                               kBlockRows,
                               kTileStrips, threads, cancel, shift_x, shift_y, sum_x, sum_y,
                               moment, n, pack_block, strip_kernels(path), *ws);
