@@ -172,21 +172,33 @@ void accumulate_blocks(const MatrixView& x, const MatrixView* y, bool symmetric,
     if (lay.halves) py += sy * kl * E;  // the right-hand operands' half
     const int64_t work = k * p * q / (symmetric ? 2 : 1);
     const int tile_threads = work < kMinParallelWork ? 1 : threads;
-    parallel_for(static_cast<int64_t>(tiles.size()), tile_threads, [&](int64_t t, int) {
+    const int64_t ld = tile_strips * W;  // leading dimension of a tile's scratch
+    if (static_cast<int>(ws.tiles.size()) < tile_threads) ws.tiles.resize(tile_threads);
+    parallel_for(static_cast<int64_t>(tiles.size()), tile_threads, [&](int64_t t, int slot) {
       const int64_t is0 = tiles[t].first * tile_strips, is1 = std::min(sx, is0 + tile_strips);
       const int64_t js0 = tiles[t].second * tile_strips, js1 = std::min(sy, js0 + tile_strips);
+      // The kernels sum the block into the task's own zeroed tile, added to the moment at the
+      // end: the many flushes of the kernels go to a compact buffer (in L2, no TLB misses) and
+      // never share a cache line with another thread's tile (the moment's rows need not be
+      // aligned: tiles of a row meet inside cache lines), and the moment is read and written
+      // once per block and tile.
+      const int64_t i0 = is0 * W, j0 = js0 * W, ti = std::min(p - i0, (is1 - is0) * W), tj = std::min(q - j0, (js1 - js0) * W);
+      AlignedPanel<double>& tile = ws.tiles[slot];
+      tile.reserve(ld * ld);
+      double* sc = tile.data();
+      for (int64_t i = 0; i < (is1 - is0) * W; ++i) std::fill(sc + i * ld, sc + i * ld + (js1 - js0) * W, 0.0);
       double edge[kMaxStripWidth * kMaxStripWidth];
       // One left strip × one right strip over ks rows.
       auto one = [&](const T* a, const T* b, int64_t ks, int64_t is, int64_t js) {
-        const int64_t i0 = is * W, iw = std::min(W, p - i0), j0 = js * W, jw = std::min(W, q - j0);
-        if (iw == W && jw == W) return kernels.one(a, b, ks, moment + i0 * q + j0, q);
+        double* c = sc + (is - is0) * W * ld + (js - js0) * W;
+        const int64_t iw = std::min(W, p - is * W), jw = std::min(W, q - js * W);
+        if (iw == W && jw == W) return kernels.one(a, b, ks, c, ld);
         // A ragged edge: sum into a zeroed W×W buffer (0 + s == s exactly, so the result is
         // the same as for a full tile), then add the part that exists.
         std::fill(edge, edge + W * W, 0.0);
         kernels.one(a, b, ks, edge, W);
         for (int64_t i = 0; i < iw; ++i) {
-          double* dst = moment + (i0 + i) * q + j0;
-          for (int64_t j = 0; j < jw; ++j) dst[j] += edge[i * W + j];
+          for (int64_t j = 0; j < jw; ++j) c[i * ld + j] += edge[i * W + j];
         }
       };
       if (kernels.enter != nullptr) kernels.enter();
@@ -204,7 +216,7 @@ void accumulate_blocks(const MatrixView& x, const MatrixView* y, bool symmetric,
             const T* a = px + (is * kl + s0) * E;
             const bool below = symmetric && is > js;  // (is, js) below, (is, js + 1) on it
             if (pair && !below && (is + 1) * W <= p) {
-              kernels.two(a, b0, b1, ks, moment + is * W * q + js * W, q);
+              kernels.two(a, b0, b1, ks, sc + (is - is0) * W * ld + (js - js0) * W, ld);
               continue;
             }
             if (!below) one(a, b0, ks, is, js);
@@ -214,6 +226,11 @@ void accumulate_blocks(const MatrixView& x, const MatrixView* y, bool symmetric,
         }
       }
       if (kernels.leave != nullptr) kernels.leave();
+      for (int64_t i = 0; i < ti; ++i) {
+        double* dst = moment + (i0 + i) * q + j0;
+        const double* src = sc + i * ld;
+        for (int64_t j = 0; j < tj; ++j) dst[j] += src[j];
+      }
     });
     if (symmetric) std::copy(sum_x.begin(), sum_x.end(), sum_y.begin());
     n += k;  // the block is fully in: the state is consistent again

@@ -42,6 +42,7 @@ struct BlockWorkspace {
   AlignedPanel<double> f64[2];
   AlignedPanel<uint16_t> bf16[2];
   PackWorkspace pack;
+  std::vector<AlignedPanel<double>> tiles;  // one output tile per thread slot
   template <typename T>
   AlignedPanel<T>& panel(int side);
 };
