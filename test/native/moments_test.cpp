@@ -416,6 +416,17 @@ int main() {
     Data xg = make(20, 6, DType::F64, rng);
     expect_error([&] { cross_moments(xg.view, y.view, false, 0, 2, nullptr, std::vector<double>(24).data()); },
                  ErrorCode::NotFinite, "row 12, column 2", "Inf in float32 y");
+    // Rows wide enough for the vectorised scan (16 floats / 8 doubles per compare), each kind.
+    for (DType dt : {DType::F32, DType::F64}) {
+      Data w = make(30, 41, dt, rng);
+      const int64_t at = 17 * 41 + 33;
+      if (dt == DType::F32) w.f[at] = -std::numeric_limits<float>::infinity(), w.f[at + 50] = NAN;
+      else w.d[at] = std::numeric_limits<double>::quiet_NaN(), w.d[at + 50] = INFINITY;
+      std::vector<double> wout(41 * 41);
+      expect_error([&] { covariance(w.view, false, 0, 0, nullptr, wout.data()); }, ErrorCode::NotFinite,
+                   std::string(dt == DType::F32 ? "Inf" : "NaN") + " at row 17, column 33",
+                   std::string("first non-finite of a wide ") + dname(dt) + " row");
+    }
     std::vector<double> out(36);
     expect_error([&] { covariance(xg.view, true, 20, 0, nullptr, out.data()); }, ErrorCode::InvalidArgument, "",
                  "ddof == n");
