@@ -1,15 +1,27 @@
 #!/usr/bin/env node
-// The covariance kernel against numpy's X.T @ X (OpenBLAS syrk), float32 and float64, timed in
-// the same run on the same data, plus the accuracy of covlasso's float32 path against a float64
-// reference. Issue #3's targets: time ratio covlasso / numpy <= 1.25 for both dtypes, float32
-// result within 1e-6 of max|S|.
+// The covariance kernel against the best-configured OpenBLAS (numpy's X.T @ X), float32 and
+// float64, timed side by side in one run on the same data, with the accuracy of covlasso's
+// float32 paths against a float64 reference. Issue #12's targets: float32 and float64 at least
+// 1.0× the peer's speed, the AMX path (where the CPU has it) at least 2× the peer's float32,
+// float32 error ≤ 1e-7 of max|S|.
 //
 //   npm run build:native && npm run build:ts
-//   node bench/covariance-kernel.js [--shapes 100000x1000,8000x1000] [--repeats 3] [--no-cjk]
+//   node bench/covariance-kernel.js [--shapes 100000x1000,8000x1000] [--repeats 5] [--no-cjk]
+//        [--pythons /usr/bin/python3,python3] [--coretypes ,Haswell,SkylakeX,...] [--probe-rows 20000]
+//
+// The peer: OpenBLAS picks its kernels from the CPU it recognises; Debian's 0.3.21 does not know
+// recent Xeons and falls back to Prescott (~8× slower) unless OPENBLAS_CORETYPE is set. So every
+// numpy found (each --pythons entry that imports numpy) is tried with OPENBLAS_CORETYPE unset and
+// set to each --coretypes entry (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from the
+// environment first), on a probe of --probe-rows rows; the fastest per dtype is the peer, and its
+// kernel (threadpoolctl's "architecture", or openblas_get_corename) is printed with every row.
 //
 // Data: deterministic (mulberry32 + Box-Muller), logit-like: per-column offsets in [-3, 3],
 // a shared factor and unit noise; the cjk1000 logits (rows 0..7999) when the file is present.
-// Needs /usr/bin/python3 with numpy (Debian python3-numpy).
+// covlasso paths: the default (COVLASSO_SIMD unset) and every forced path that this CPU runs and
+// that differs from it ("amx", "avx512"). Times: median of --repeats runs for the peer, median
+// of 2·--repeats runs for covlasso (half before the peer, half after, so a change of load shows
+// up on both sides). Speed ratio = peer time / covlasso time (> 1: covlasso is faster).
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
@@ -18,13 +30,15 @@ const { execFileSync } = require('node:child_process');
 const covlasso = require('../dist/cjs');
 
 const { mulberry32 } = require('../dist/cjs/random');
-const PYTHON = '/usr/bin/python3';
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;
 };
-const repeats = Number(arg('repeats', '3'));
+const repeats = Number(arg('repeats', '5'));
 const shapes = arg('shapes', '100000x1000,8000x1000').split(',').map((s) => s.split('x').map(Number));
+const pythons = arg('pythons', '/usr/bin/python3,python3').split(',');
+const coretypes = arg('coretypes', ',Haswell,SkylakeX,Cooperlake,SapphireRapids,Zen').split(',');
+const probeRows = Number(arg('probe-rows', '20000'));
 
 function logits(n, c, seed) {
   const u = mulberry32(seed);
@@ -39,73 +53,195 @@ function logits(n, c, seed) {
   return x;
 }
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
 
-function timeOurs(X) {
-  covlasso.covarianceSync(X); // warm-up (page faults, thread pool)
-  const times = [];
-  let S;
-  for (let k = 0; k < repeats; k++) {
-    const t = process.hrtime.bigint();
-    S = covlasso.covarianceSync(X);
-    times.push(Number(process.hrtime.bigint() - t) / 1e9);
-  }
-  return { seconds: median(times), S };
-}
+// ---- the peer ----
 
-const PY = `
-import sys, time, json, numpy as np
-x = np.load(sys.argv[1]); ours32 = np.load(sys.argv[2]); ours64 = np.load(sys.argv[3]); reps = int(sys.argv[4])
+const PEER = String.raw`
+import sys, os, time, json, ctypes
+import numpy as np
+def kernel():
+    try:
+        import threadpoolctl
+        for i in threadpoolctl.threadpool_info():
+            if i.get('internal_api') == 'openblas':
+                return '%s (OpenBLAS %s, %s threads)' % (i.get('architecture'), i.get('version'), i.get('num_threads'))
+    except Exception:
+        pass
+    for lib in sorted(set(l.split()[-1] for l in open('/proc/self/maps') if 'openblas' in l.lower())):
+        try:
+            so = ctypes.CDLL(lib)
+        except OSError:
+            continue
+        for sym in ('openblas_get_corename', 'scipy_openblas_get_corename64_', 'openblas_get_corename64_'):
+            f = getattr(so, sym, None)
+            if f is not None:
+                f.restype = ctypes.c_char_p
+                return '%s (%s)' % (f().decode(), os.path.basename(lib))
+    return 'unknown BLAS'
+mode, xfile, reps = sys.argv[1], sys.argv[2], int(sys.argv[3])
+x = np.load(xfile)
+if len(sys.argv) > 4 and int(sys.argv[4]) > 0:
+    x = x[:int(sys.argv[4])]
 def t(a):
     a.T @ a
     ts = []
     for _ in range(reps):
         t0 = time.perf_counter(); s = a.T @ a; ts.append(time.perf_counter() - t0)
     return sorted(ts)[len(ts) // 2], s
-t32, s32 = t(x)
-x64 = x.astype(np.float64)
-t64, s64 = t(x64)
-ref = s64 / x.shape[0]
-den = np.abs(ref).max()
-err = lambda s: float(np.abs(s - ref).max() / den)
-print(json.dumps({"numpy32": t32, "numpy64": t64, "err_ours32": err(ours32), "err_ours64": err(ours64),
-                  "err_numpy32": err(s32.astype(np.float64) / x.shape[0])}))
+out = {'kernel': kernel(), 'numpy': np.__version__}
+if mode in ('probe', 'f32'):
+    out['f32'], s32 = t(x)
+if mode in ('probe', 'f64'):
+    out['f64'], s64 = t(x.astype(np.float64))
+if mode == 'f64':  # errors of every S given, against float64 X.T @ X / N of the same data
+    ref = s64 / x.shape[0]
+    den = np.abs(ref).max()
+    out['err'] = {os.path.basename(f)[:-4]: float(np.abs(np.load(f) - ref).max() / den) for f in sys.argv[5:]}
+if mode == 'f32':
+    out['s32'] = xfile[:-4] + '.numpy32.npy'
+    np.save(out['s32'], s32.astype(np.float64) / x.shape[0])
+print(json.dumps(out))
 `;
 
-function compare(name, X32) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'covlasso-kbench-'));
+function peerEnv(coretype) {
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  if (coretype) env.OPENBLAS_CORETYPE = coretype;
+  return env;
+}
+
+function runPeer(cfg, dir, args) {
+  const out = execFileSync(cfg.python, [path.join(dir, 'peer.py'), ...args], { env: peerEnv(cfg.coretype), encoding: 'utf8', maxBuffer: 1 << 24 });
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+// Tries every numpy × OPENBLAS_CORETYPE on the first probeRows rows of xfile; returns the
+// fastest configuration per dtype.
+function choosePeer(dir, xfile) {
+  const seen = new Set();
+  const tried = [];
+  for (const python of pythons) {
+    try {
+      execFileSync(python, ['-c', 'import numpy'], { stdio: 'ignore' });
+    } catch {
+      continue;
+    }
+    const real = execFileSync(python, ['-c', 'import sys, numpy; print(sys.executable, numpy.__file__)'], { encoding: 'utf8' }).trim();
+    if (seen.has(real)) continue;
+    seen.add(real);
+    for (const coretype of coretypes) {
+      const cfg = { python, coretype };
+      const r = runPeer(cfg, dir, ['probe', xfile, '3', String(probeRows)]);
+      tried.push({ ...cfg, ...r });
+      console.log(`  probe ${python} OPENBLAS_CORETYPE=${coretype || '(unset)'}: kernel ${r.kernel}, numpy ${r.numpy}: f32 ${r.f32.toFixed(3)} s, f64 ${r.f64.toFixed(3)} s`);
+    }
+  }
+  if (tried.length === 0) throw new Error(`no numpy found among ${pythons.join(', ')} (Debian: apt-get install python3-numpy python3-threadpoolctl)`);
+  const best = (dt) => tried.reduce((a, b) => (b[dt] < a[dt] ? b : a));
+  return { f32: best('f32'), f64: best('f64') };
+}
+
+// ---- covlasso ----
+
+function withPath(simd, fn) {
+  const saved = process.env.COVLASSO_SIMD;
+  if (simd === undefined) delete process.env.COVLASSO_SIMD;
+  else process.env.COVLASSO_SIMD = simd;
   try {
-    const [n, c] = [X32.rows, X32.cols];
-    covlasso.writeNpySync(path.join(dir, 'x.npy'), { dtype: 'float32', shape: [n, c], data: X32.data });
-    const X64 = new covlasso.Matrix(n, c, Float64Array.from(X32.data));
-    const a32 = timeOurs(X32);
-    const a64 = timeOurs(X64);
-    covlasso.writeNpySync(path.join(dir, 's32.npy'), { dtype: 'float64', shape: [c, c], data: a32.S.data });
-    covlasso.writeNpySync(path.join(dir, 's64.npy'), { dtype: 'float64', shape: [c, c], data: a64.S.data });
-    fs.writeFileSync(path.join(dir, 'peer.py'), PY);
-    const peer = JSON.parse(execFileSync(PYTHON, [path.join(dir, 'peer.py'), ...['x', 's32', 's64'].map((f) => path.join(dir, `${f}.npy`)), String(repeats)], { encoding: 'utf8', maxBuffer: 1 << 20 }));
-    // ours again after the peer, so a change of load during the run shows up in both
-    const b32 = timeOurs(X32).seconds;
-    const b64 = timeOurs(X64).seconds;
-    const flops = n * c * c;
-    const row = (dt, ours, np_, err, errNp) =>
-      `${name.padEnd(22)} ${dt}  covlasso ${ours.toFixed(3)} s (${(flops / ours / 1e9).toFixed(0)} GFLOP/s)  numpy ${np_.toFixed(3)} s (${(flops / np_ / 1e9).toFixed(0)} GFLOP/s)  ratio ${(ours / np_).toFixed(2)}x  err ${err.toExponential(1)}${errNp === undefined ? '' : ` (numpy f32 ${errNp.toExponential(1)})`}`;
-    console.log(row('f32', Math.min(a32.seconds, b32), peer.numpy32, peer.err_ours32, peer.err_numpy32));
-    console.log(row('f64', Math.min(a64.seconds, b64), peer.numpy64, peer.err_ours64));
+    return fn();
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (saved === undefined) delete process.env.COVLASSO_SIMD;
+    else process.env.COVLASSO_SIMD = saved;
   }
 }
 
-console.log(`covlasso covariance (second moment, threads = ${os.cpus().length}) vs numpy X.T @ X; repeats ${repeats}, median; ` +
-  'err = max|S − S_ref| / max|S_ref|, S_ref = float64 X.T @ X / N of the same (float32) data; GFLOP/s counts N·C² flops');
-for (const [n, c] of shapes) compare(`synthetic ${n}x${c}`, new covlasso.Matrix(n, c, logits(n, c, 1234 + n + c)));
-const cjk = path.join(__dirname, '..', '..', 'shared', 'data', 'cjk1000', 'logits.npy');
-if (!process.argv.includes('--no-cjk') && fs.existsSync(cjk)) {
-  const a = covlasso.readNpySync(cjk);
-  const rows = Math.min(8000, a.shape[0]);
-  compare(`cjk1000 ${rows}x${a.shape[1]}`, new covlasso.Matrix(rows, a.shape[1], a.data.subarray(0, rows * a.shape[1])));
+const kernelName = () => {
+  const cpu = covlasso.backends().find((b) => b.name === 'cpu');
+  const m = /, (.*) covariance kernel/.exec(cpu ? cpu.detail : '');
+  return m ? m[1] : 'unknown';
+};
+
+// Our paths: the default, then the forced ones this CPU runs that differ from it.
+function ourPaths() {
+  const paths = [{ simd: undefined, name: withPath(undefined, kernelName) }];
+  for (const simd of ['amx', 'avx512']) {
+    const name = withPath(simd, kernelName);
+    if (!paths.some((p) => p.name === name) && name.startsWith(simd)) paths.push({ simd, name });
+  }
+  return paths;
+}
+
+function timeOurs(X, simd, times) {
+  return withPath(simd, () => {
+    covlasso.covarianceSync(X); // warm-up (page faults, thread pool)
+    let S;
+    for (let k = 0; k < repeats; k++) {
+      const t = process.hrtime.bigint();
+      S = covlasso.covarianceSync(X);
+      times.push(Number(process.hrtime.bigint() - t) / 1e9);
+    }
+    return S;
+  });
+}
+
+function compare(name, X32, peer, dir) {
+  const [n, c] = [X32.rows, X32.cols];
+  const xfile = path.join(dir, 'x.npy');
+  covlasso.writeNpySync(xfile, { dtype: 'float32', shape: [n, c], data: X32.data });
+  const X64 = new covlasso.Matrix(n, c, Float64Array.from(X32.data));
+  const runs = [...ourPaths().map((p) => ({ ...p, X: X32, dtype: 'f32' })), { simd: undefined, name: withPath(undefined, kernelName), X: X64, dtype: 'f64' }];
+  const loadBefore = load();
+  for (const r of runs) {
+    r.times = [];
+    r.S = timeOurs(r.X, r.simd, r.times);
+    r.file = path.join(dir, `${r.dtype}_${r.name}.npy`);
+    covlasso.writeNpySync(r.file, { dtype: 'float64', shape: [c, c], data: r.S.data });
+  }
+  const p32 = runPeer(peer.f32, dir, ['f32', xfile, String(repeats)]);
+  const p64 = runPeer(peer.f64, dir, ['f64', xfile, String(repeats), '0', ...runs.map((r) => r.file), p32.s32]);
+  for (const r of runs) timeOurs(r.X, r.simd, r.times); // after the peer
+  const loadAfter = load();
+  const flops = n * c * c;
+  const gf = (s) => (flops / s / 1e9).toFixed(0);
+  console.log(`\n${name}: load ${loadBefore} → ${loadAfter}`);
+  for (const r of runs) {
+    const ours = median(r.times);
+    const p = r.dtype === 'f32' ? p32 : p64;
+    const pt = r.dtype === 'f32' ? p32.f32 : p64.f64;
+    const err = p64.err[path.basename(r.file, '.npy')];
+    const target = r.name === 'amx' ? 2 : 1;
+    console.log(
+      `  ${r.dtype} covlasso ${r.name.padEnd(13)} ${ours.toFixed(3)} s (${gf(ours)} GFLOP/s)  peer ${pt.toFixed(3)} s (${gf(pt)} GFLOP/s, ${p.kernel})  ` +
+        `speed ${(pt / ours).toFixed(2)}× (target ≥ ${target}×)  err ${err.toExponential(1)}` +
+        (r.dtype === 'f32' ? ` (numpy f32 ${p64.err[path.basename(p32.s32, '.npy')].toExponential(1)})` : ''),
+    );
+  }
+}
+
+console.log(`covlasso covariance (second moment, threads = ${os.cpus().length}) vs numpy X.T @ X on ${os.cpus()[0].model}; ` +
+  `median of ${repeats} (peer) / ${2 * repeats} (covlasso) runs; err = max|S − S_ref| / max|S_ref|, S_ref = float64 X.T @ X / N of the same ` +
+  'float32 data; GFLOP/s counts N·C² flops');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'covlasso-kbench-'));
+try {
+  fs.writeFileSync(path.join(dir, 'peer.py'), PEER);
+  const problems = shapes.map(([n, c]) => ({ name: `synthetic ${n}x${c}`, X: new covlasso.Matrix(n, c, logits(n, c, 1234 + n + c)) }));
+  const cjk = path.join(__dirname, '..', '..', 'shared', 'data', 'cjk1000', 'logits.npy');
+  if (!process.argv.includes('--no-cjk') && fs.existsSync(cjk)) {
+    const a = covlasso.readNpySync(cjk);
+    const rows = Math.min(8000, a.shape[0]);
+    problems.push({ name: `cjk1000 ${rows}x${a.shape[1]}`, X: new covlasso.Matrix(rows, a.shape[1], a.data.subarray(0, rows * a.shape[1])) });
+  }
+  const first = problems[0].X;
+  covlasso.writeNpySync(path.join(dir, 'probe.npy'), { dtype: 'float32', shape: [first.rows, first.cols], data: first.data });
+  console.log(`choosing the peer (load ${load()}):`);
+  const peer = choosePeer(dir, path.join(dir, 'probe.npy'));
+  for (const dt of ['f32', 'f64']) {
+    console.log(`peer ${dt}: ${peer[dt].python} OPENBLAS_CORETYPE=${peer[dt].coretype || '(unset)'} → ${peer[dt].kernel}`);
+  }
+  for (const p of problems) compare(p.name, p.X, peer, dir);
+} finally {
+  fs.rmSync(dir, { recursive: true, force: true });
 }

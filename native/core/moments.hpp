@@ -20,16 +20,18 @@
 //    bench/RESULTS.md). About twice as fast as float64 products.
 //
 // Work is split into blocks of rows. Each block is packed once into contiguous strips (shared by
-// all threads), then the OUTPUT is cut into 128×128 tiles handed out as tasks. Every output
-// element is summed in the same order whatever the thread count, so results are bitwise
-// identical for any `threads` (for a given SIMD path, see gram_kernel.hpp). Rows are never
+// all threads), then the OUTPUT is cut into 128×128 tiles handed out as tasks; a task sums its
+// tile's products over the block from zero in its own buffer and adds that to the moment. Every
+// output element is summed in the same order whatever the thread count, so results are bitwise
+// identical for any `threads` (for a given kernel path, see gram_kernel.hpp). Rows are never
 // split between threads.
 //
 // Memory of one update, beyond the accumulator's own p·q + 2(p + q) doubles (the result buffer
 // of covariance() is the caller's; the accumulator's moment is a second p·q doubles there):
 // packing panels of 4096·P bytes for X (P = p rounded up to a multiple of 16; 512 rows × 8-double
-// strips, or 1024 rows × 16-float strips), plus the same for Y with q (cross moments only),
-// plus O(p/128 · q/128) tile bookkeeping and O(rows·... / 2¹⁶) finiteness flags. Never a copy
+// strips, or 1024 rows × 16-float strips; 3× that, 12 bytes per element, on the AMX path), plus
+// the same for Y with q (cross moments only), plus one 128×128 float64 output tile (128 KiB) per
+// thread, O(p/128 · q/128) tile bookkeeping and O(rows·... / 2¹⁶) finiteness flags. Never a copy
 // of X: for C = 20000, 3.2 GB of moment + 82 MB of panels.
 #pragma once
 

@@ -117,6 +117,10 @@ std::vector<double> result_of(const MomentAccumulator& acc, bool center, double 
 
 const char* dname(DType d) { return d == DType::F32 ? "f32" : "f64"; }
 
+// The COVLASSO_SIMD names of the SIMD paths (issue #12); a name the CPU cannot run selects the
+// best path below it, so each test looks at the name it got.
+const char* const kSimdPaths[] = {"avx2", "avx512-1port", "avx512-2port", "avx512", "amx"};
+
 // Accuracy bound relative to max|S|: float64 products, or float32 products (issue #3).
 double tol(DType d) { return d == DType::F32 ? 1e-6 : 1e-12; }
 
@@ -257,25 +261,30 @@ int main() {
   }
 
   // 7. Portable and SIMD paths agree (paths forced through COVLASSO_SIMD, restored afterwards).
+  //    Every FMA path (AVX2, both AVX-512 blockings, and AMX, whose float64 products are the
+  //    AVX-512 ones) sums each element in the same order, so they agree bitwise. 129 columns:
+  //    a second tile of one strip; 30: a ragged pair; 900 rows: a block of 512 and a short one.
   {
     Data x = make(900, 129, DType::F64, rng, 1.0), y = make(900, 30, DType::F32, rng, 0.0);
-    setenv("COVLASSO_SIMD", "auto", 1);
-    const std::string best = detail::kernel_path_name(detail::select_kernel_path());
-    const auto simd_c = cov(x.view, true, 1, 0), simd_m = cross(x.view, y.view, false, 0, 0);
     setenv("COVLASSO_SIMD", "portable", 1);
     const std::string name = detail::kernel_path_name(detail::select_kernel_path());
     const auto port_c = cov(x.view, true, 1, 0), port_m = cross(x.view, y.view, false, 0, 0);
-    setenv("COVLASSO_SIMD", "avx2", 1);
-    const std::string avx2 = detail::kernel_path_name(detail::select_kernel_path());
-    const auto avx2_c = cov(x.view, true, 1, 0);
-    restore_env();
     check(name == "portable", "COVLASSO_SIMD=portable selects " + name);
-    const double e1 = rel_diff(port_c, simd_c), e2 = rel_diff(port_m, simd_m);
-    check(e1 < 1e-12 && e2 < 1e-12, "portable vs " + best + fmt(" cov rel %.2e", e1) + fmt(" cross rel %.2e", e2));
-    // Both SIMD kernels use FMAs in the same order, so they agree bitwise.
-    if (avx2 != "portable") check(avx2_c == simd_c, avx2 + " and " + best + " paths bitwise equal");
+    std::string first;
+    std::vector<double> first_c, first_m;
+    for (const char* path : kSimdPaths) {
+      setenv("COVLASSO_SIMD", path, 1);
+      const std::string got = detail::kernel_path_name(detail::select_kernel_path());
+      if (got == "portable") continue;  // no such SIMD on this CPU
+      const auto simd_c = cov(x.view, true, 1, 0), simd_m = cross(x.view, y.view, false, 0, 0);
+      const double e1 = rel_diff(port_c, simd_c), e2 = rel_diff(port_m, simd_m);
+      check(e1 < 1e-12 && e2 < 1e-12, std::string("COVLASSO_SIMD=") + path + " (" + got + ") vs portable" +
+                                          fmt(" cov rel %.2e", e1) + fmt(" cross rel %.2e", e2));
+      if (first.empty()) first = got, first_c = simd_c, first_m = simd_m;
+      else check(simd_c == first_c && simd_m == first_m, got + " and " + first + " paths bitwise equal");
+    }
+    restore_env();
   }
-
 
   // 7b. float32 products (issue #3): accuracy vs the long-double reference at 1e-6 of max|S|,
   //     on normal data, logits offset by 1e3 with an outlying first row (where the shift
@@ -309,7 +318,8 @@ int main() {
   }
 
   // 7c. float32 path: bitwise identical across thread counts (several blocks and tiles), and
-  //     portable vs SIMD within the float32 error bound, AVX2 == AVX-512 bitwise.
+  //     portable vs SIMD within the float32 error bound, AVX2 == both AVX-512 blockings bitwise
+  //     (300 columns: 19 strips of 16, the last ragged, so tiles end on a pair and a single).
   {
     Data x = make(2500, 300, DType::F32, rng, 2.0), y = make(2500, 70, DType::F32, rng, -1.0);
     const auto c1 = cov(x.view, false, 0, 1), m1 = cross(x.view, y.view, true, 0, 1);
@@ -317,18 +327,21 @@ int main() {
       check(cov(x.view, false, 0, t) == c1, "f32 covariance bitwise threads=1 vs " + std::to_string(t));
       check(cross(x.view, y.view, true, 0, t) == m1, "f32 cross bitwise threads=1 vs " + std::to_string(t));
     }
-    setenv("COVLASSO_SIMD", "auto", 1);
-    const std::string best = detail::kernel_path_name(detail::select_kernel_path());
-    const auto simd = cov(x.view, true, 0, 0);
-    setenv("COVLASSO_SIMD", "avx2", 1);
-    const std::string avx2 = detail::kernel_path_name(detail::select_kernel_path());
-    const auto a2 = cov(x.view, true, 0, 0);
     setenv("COVLASSO_SIMD", "portable", 1);
-    const auto port = cov(x.view, true, 0, 0);
+    const auto port = cov(x.view, true, 0, 0), port_m = cross(x.view, y.view, false, 0, 0);
+    std::string first;
+    std::vector<double> first_c, first_m;
+    for (const char* path : kSimdPaths) {
+      setenv("COVLASSO_SIMD", path, 1);
+      const std::string got = detail::kernel_path_name(detail::select_kernel_path());
+      if (got == "portable" || got == "amx") continue;  // AMX: its own products, test 7e
+      const auto simd = cov(x.view, true, 0, 0), simd_m = cross(x.view, y.view, false, 0, 0);
+      const double e = rel_diff(port, simd), em = rel_diff(port_m, simd_m);
+      check(e < 1e-6 && em < 1e-6, "f32 portable vs " + got + fmt(" rel %.2e", e) + fmt(" cross %.2e", em));
+      if (first.empty()) first = got, first_c = simd, first_m = simd_m;
+      else check(simd == first_c && simd_m == first_m, "f32 " + got + " and " + first + " paths bitwise equal");
+    }
     restore_env();
-    const double e = rel_diff(port, simd);
-    check(e < 1e-6, "f32 portable vs " + best + fmt(" rel %.2e", e));
-    if (avx2 != "portable") check(a2 == simd, "f32 " + avx2 + " and " + best + " paths bitwise equal");
   }
 
   // 7d. C = 20000 with N = 50: runs within the result + panels (no second C×C matrix);
@@ -353,6 +366,42 @@ int main() {
     check(num / den < 1e-6, "f32 C=20000 N=50 centered, 2000 entries" + fmt(" rel %.2e", num / den));
   }
 
+  // 7e. AMX path (issue #12; where the CPU and OS allow it): float32 products from bf16 parts on
+  //     tiles. Against the long-double reference: odd shapes (rows not a multiple of the 32-row
+  //     tile step, ragged strips, several blocks, single and pair kernels, the outlier cases of
+  //     7b), cross moments; bitwise identical across thread counts.
+  {
+    setenv("COVLASSO_SIMD", "amx", 1);
+    const std::string got = detail::kernel_path_name(detail::select_kernel_path());
+    if (got != "amx") {
+      std::printf("skip AMX tests: COVLASSO_SIMD=amx selects %s on this machine\n", got.c_str());
+    } else {
+      struct Case { int64_t n, c; double offset, first_row_bump; double bound; };
+      const Case cases[] = {{1, 10, 0.0, 0.0, 1e-6},     {33, 17, 0.5, 0.0, 1e-6},
+                            {1100, 300, 2.0, 0.0, 1e-6}, {2100, 200, 0.0, 0.0, 3e-7},
+                            {3000, 100, 1e3, 100.0, 1e-6}, {200, 37, 1e3, 1e3, 1e-6},
+                            {3000, 50, 1e6, 0.0, 1e-9}};
+      for (const Case& cs : cases) {
+        Data x = make(cs.n, cs.c, DType::F32, rng, cs.offset);
+        for (int64_t j = 0; j < cs.c; ++j) x.f[j] += static_cast<float>(cs.first_row_bump);
+        for (bool center : {false, true}) {
+          const double e = rel_diff(cov(x.view, center, 0, 0), reference(x.view, x.view, center, 0));
+          check(e < cs.bound, "amx " + std::to_string(cs.n) + "x" + std::to_string(cs.c) + fmt(" offset %g", cs.offset) +
+                                  fmt(" bump %g", cs.first_row_bump) + (center ? " centered" : " raw") + fmt(" rel %.2e", e));
+        }
+      }
+      Data x = make(1500, 150, DType::F32, rng, 1.0), y = make(1500, 45, DType::F32, rng, -1.0);
+      const double e = rel_diff(cross(x.view, y.view, true, 1, 0), reference(x.view, y.view, true, 1));
+      check(e < 1e-6, "amx cross 1500x150 / 1500x45 centered" + fmt(" rel %.2e", e));
+      const auto c1 = cov(x.view, false, 0, 1), m1 = cross(x.view, y.view, false, 0, 1);
+      for (int t : {2, 3, 8}) {
+        check(cov(x.view, false, 0, t) == c1 && cross(x.view, y.view, false, 0, t) == m1,
+              "amx bitwise threads=1 vs " + std::to_string(t));
+      }
+    }
+    restore_env();
+  }
+
   // 8. Errors.
   {
     Data x = make(20, 6, DType::F64, rng), y = make(20, 4, DType::F32, rng);
@@ -367,6 +416,17 @@ int main() {
     Data xg = make(20, 6, DType::F64, rng);
     expect_error([&] { cross_moments(xg.view, y.view, false, 0, 2, nullptr, std::vector<double>(24).data()); },
                  ErrorCode::NotFinite, "row 12, column 2", "Inf in float32 y");
+    // Rows wide enough for the vectorised scan (16 floats / 8 doubles per compare), each kind.
+    for (DType dt : {DType::F32, DType::F64}) {
+      Data w = make(30, 41, dt, rng);
+      const int64_t at = 17 * 41 + 33;
+      if (dt == DType::F32) w.f[at] = -std::numeric_limits<float>::infinity(), w.f[at + 50] = NAN;
+      else w.d[at] = std::numeric_limits<double>::quiet_NaN(), w.d[at + 50] = INFINITY;
+      std::vector<double> wout(41 * 41);
+      expect_error([&] { covariance(w.view, false, 0, 0, nullptr, wout.data()); }, ErrorCode::NotFinite,
+                   std::string(dt == DType::F32 ? "Inf" : "NaN") + " at row 17, column 33",
+                   std::string("first non-finite of a wide ") + dname(dt) + " row");
+    }
     std::vector<double> out(36);
     expect_error([&] { covariance(xg.view, true, 20, 0, nullptr, out.data()); }, ErrorCode::InvalidArgument, "",
                  "ddof == n");
@@ -392,7 +452,7 @@ int main() {
     std::vector<double> out(1000 * 1000);
     const double flops = 8000.0 * 1000.0 * 1000.0;
     std::string done;
-    for (const char* path : {"auto", "avx2", "portable"}) {
+    for (const char* path : {"auto", "amx", "avx512-2port", "avx512-1port", "avx2", "portable"}) {
       setenv("COVLASSO_SIMD", path, 1);
       const std::string name = detail::kernel_path_name(detail::select_kernel_path());
       if (done.find(name + ";") != std::string::npos) continue;  // e.g. no AVX2 on this CPU

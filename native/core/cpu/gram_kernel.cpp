@@ -29,14 +29,53 @@
 // and real (cjk1000) logits, ~6e-7 with one 100σ outlier row among 3000, which dominates its
 // partial sum — the case that set kKc = 64 rather than 128 (9.7e-7 there).
 //
-// This file: the run-time choice of kernel path. The micro-kernels are in gram_kernel_strips.cpp,
-// the packing in gram_kernel_pack.cpp.
+// Issue #12: the same on an Intel Xeon (Sapphire/Emerald Rapids: two 512-bit FMA pipes per core,
+// AMX-BF16; 2 cores at ~2.7 GHz under AVX-512, 2 MiB L2 each, 48 KiB L1D). Counted before
+// optimising, for 100000×1000 float32:
+//  - flops 1e11 (1.03e11 computed: 16-column padding, whole diagonal strip pairs). Ceilings
+//    (FMA loop): float32 ~170 GFLOP/s per core, ~340 for both; float64 ~85 / ~170. OpenBLAS
+//    0.3.21 (SkylakeX kernels, forced: it takes this CPU for a Prescott) needs 0.43 s in float32
+//    on a quiet machine: 232 GFLOP/s, 68% of peak. Matching it needs ≥ 68% overall.
+//  - bytes: X 400 MB, read from DRAM by the finiteness check (~13 GB/s per core: ~30 ms) and
+//    again from L3 by the packing; the panel (4 MB per 1024-row block) is written once and read
+//    by every tile task from L2/L3 (each strip by ~8 tiles); the moment (4 MB upper triangle) is
+//    read and written once per block (1 GB/s). Every stream is far below its bandwidth: the
+//    kernel's FMA rate is the bottleneck, and with it the loads that feed the FMAs.
+//  - the Zen 4 kernels here: the 16×16 float32 kernel needs 17 loads per 16 FMAs; with two FMAs
+//    a cycle that is 2.1 loads a cycle, above the 2 a Golden Cove core sustains, and each call
+//    streamed 1024-row (64 KiB) strips from L2: measured 88 GFLOP/s per core (52%), 126 for the
+//    whole covariance on both cores. The 8×8 float64 kernel: 9 loads per 8 FMAs, ~50 GFLOP/s.
+//  - predicted for two-pipe blocking (gram_kernel_2port.cpp: 10 loads per 16 FMAs) on 256-row
+//    calls (right strips in L1): FMA-bound, minus the float32 flush (7 vector uops per
+//    accumulator per kKc = 64 rows against 64 FMAs: ~11% with two pipes, twice its share on
+//    Zen 4) → ~150 GFLOP/s per core for the float32 kernel; whole covariance (+ pack ~3%, check
+//    ~3%, padding 3%, imbalance ≤ 3%) ~125 per core, ~250 on two: ~0.40 s, ~1.07× OpenBLAS.
+//    float64 8×16: ~80 per core (FMA-bound, no flush), ~150 on two overall: ~0.67 s.
+//    Measured (microbenchmarks, one core, quiet moments): float32 pair kernel 134-140 GFLOP/s at
+//    kKc = 64 (152 with no flush: the flush costs 12%), one-strip 16×16 kernel 116-119; float64
+//    8×16 73-76. Whole covariance: bench/RESULTS.md.
+//  - AMX-BF16 (gram_kernel_amx.hpp): TDPBF16PS does 16×16×32 multiply-adds in 16 cycles,
+//    ~2850 GFLOP/s per core measured; six bf16 products per float32 product → ~475 "float32"
+//    GFLOP/s per core, 950 on two: the kernel could take ~0.11 s. But tile registers are not
+//    renamed and each 16×32 pair call loads 9 KiB of tiles per 12 products (192 cycles): ~48
+//    B/cycle from L2, about what L2 delivers, and each call ends with tile stores and float64
+//    additions that do not overlap the tile unit. Predicted ~60% of the AMX ceiling; measured
+//    312 GFLOP/s per core in cache (66%), roughly half of that in the real loop, where tiles come
+//    from L3 on first touch; plus packing at 12 bytes per element (three parts, two layouts).
+//
+// This file: the run-time choice of kernel path. The micro-kernels are in gram_kernel_strips.cpp
+// and gram_kernel_2port.cpp, the packing in gram_kernel_pack.cpp.
 #include "gram_kernel.hpp"
 
 #include <cstdlib>
 #include <cstring>
 
+#include "gram_kernel_amx.hpp"
 #include "gram_kernel_impl.hpp"
+
+#ifdef COVLASSO_X86_SIMD
+#include <cpuid.h>
+#endif
 
 namespace covlasso {
 namespace detail {
@@ -53,49 +92,73 @@ bool cpu_has_avx512() {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx512f");
 }
+
+// Whether the AVX-512 kernels should be blocked for two 512-bit FMA pipes. No cpuid bit says how
+// many pipes a core has; what is known: AMD up to Zen 4 (family 0x19) has one 512-bit FMA per
+// cycle (two 256-bit halves), Zen 5 (family 0x1A) two; Intel's Xeons with AVX-512 have two (a few
+// Skylake-SP Silver/Bronze parts and client cores have one, and there the two-pipe blocking is
+// still FMA-bound, only with twice the L1 footprint of the right-hand strips).
+bool cpu_has_two_fma_pipes() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_is("intel")) return true;
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
+  unsigned family = (eax >> 8) & 0xf;
+  if (family == 0xf) family += (eax >> 20) & 0xff;
+  return __builtin_cpu_is("amd") && family >= 0x1a;
+}
 #endif  // COVLASSO_X86_SIMD
+
+bool env_is(const char* env, const char* name) { return env != nullptr && std::strcmp(env, name) == 0; }
 
 }  // namespace
 
-StripKernel32 strip_kernel_f32(KernelPath path) {
-#ifdef COVLASSO_X86_SIMD
-  if (path == KernelPath::Avx512) return strip32_product_avx512;
-  if (path == KernelPath::Avx2Fma) return strip32_product_avx2;
-#else
-  (void)path;
-#endif
-  return strip32_product_portable;
-}
-
 KernelPath select_kernel_path() {
   const char* env = std::getenv("COVLASSO_SIMD");
-  KernelPath cap = KernelPath::Avx512;  // the most the environment allows
-  if (env != nullptr && std::strcmp(env, "portable") == 0) cap = KernelPath::Portable;
-  if (env != nullptr && std::strcmp(env, "avx2") == 0) cap = KernelPath::Avx2Fma;
 #ifdef COVLASSO_X86_SIMD
-  if (cap == KernelPath::Avx512 && cpu_has_avx512()) return KernelPath::Avx512;
-  if (cap != KernelPath::Portable && cpu_has_avx2_fma()) return KernelPath::Avx2Fma;
+  if (env_is(env, "portable")) return KernelPath::Portable;
+  const bool avx2 = cpu_has_avx2_fma(), avx512 = avx2 && cpu_has_avx512();
+  if (env_is(env, "avx2") || !avx512) return avx2 ? KernelPath::Avx2Fma : KernelPath::Portable;
+  if (env_is(env, "amx") && amx_usable()) return KernelPath::Amx;
+  if (env_is(env, "avx512-1port")) return KernelPath::Avx512OnePort;
+  if (env_is(env, "avx512-2port")) return KernelPath::Avx512TwoPort;
+  return cpu_has_two_fma_pipes() ? KernelPath::Avx512TwoPort : KernelPath::Avx512OnePort;
 #else
-  (void)cap;
-#endif
+  (void)env;
+  (void)env_is;
   return KernelPath::Portable;
+#endif
 }
 
-StripKernel strip_kernel(KernelPath path) {
+StripKernels strip_kernels(KernelPath path) {
 #ifdef COVLASSO_X86_SIMD
-  if (path == KernelPath::Avx512) return strip_product_avx512;
-  if (path == KernelPath::Avx2Fma) return strip_product_avx2;
+  if (path == KernelPath::Avx512OnePort) return {strip_product_avx512, nullptr};
+  if (is_avx512(path)) return {strip_product_avx512, strip_pair_avx512};
+  if (path == KernelPath::Avx2Fma) return {strip_product_avx2, nullptr};
 #else
   (void)path;
 #endif
-  return strip_product_portable;
+  return {strip_product_portable, nullptr};
+}
+
+StripKernels32 strip_kernels_f32(KernelPath path) {
+#ifdef COVLASSO_X86_SIMD
+  if (path == KernelPath::Avx512OnePort) return {strip32_product_avx512, nullptr};
+  if (is_avx512(path)) return {strip32_product_avx512, strip32_pair_avx512};
+  if (path == KernelPath::Avx2Fma) return {strip32_product_avx2, nullptr};
+#else
+  (void)path;
+#endif
+  return {strip32_product_portable, nullptr};
 }
 
 const char* kernel_path_name(KernelPath path) {
   switch (path) {
     case KernelPath::Portable: return "portable";
     case KernelPath::Avx2Fma: return "avx2+fma";
-    case KernelPath::Avx512: return "avx512";
+    case KernelPath::Avx512OnePort: return "avx512-1port";
+    case KernelPath::Avx512TwoPort: return "avx512-2port";
+    case KernelPath::Amx: return "amx";
   }
   return "portable";
 }

@@ -1,14 +1,11 @@
-// The strip micro-kernels (declared in gram_kernel_impl.hpp): float64 and float32 products,
-// each portable, AVX2+FMA and AVX-512. The dispatch between them is in gram_kernel.cpp.
+// The one-strip micro-kernels (declared in gram_kernel_impl.hpp): float64 and float32 products,
+// each portable, AVX2+FMA and AVX-512 (blocked for one FMA pipe; gram_kernel_2port.cpp has the
+// kernels for two). The dispatch between them is in gram_kernel.cpp.
 #include "gram_kernel_impl.hpp"
 
 #include <algorithm>
 
 #include "gram_kernel.hpp"
-
-#ifdef COVLASSO_X86_SIMD
-#include <immintrin.h>
-#endif
 
 namespace covlasso {
 namespace detail {
@@ -74,14 +71,6 @@ __attribute__((target("avx2,fma"))) inline void add_store_ps(double* c, __m256 v
   const __m256d hi = _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1));
   _mm256_storeu_pd(c, _mm256_add_pd(_mm256_loadu_pd(c), lo));
   _mm256_storeu_pd(c + 4, _mm256_add_pd(_mm256_loadu_pd(c + 4), hi));
-}
-
-// c[0..16) += double(v[0..16)).
-__attribute__((target("avx512f"))) inline void add_store_ps512(double* c, __m512 v) {
-  const __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(v));
-  const __m512d hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
-  _mm512_storeu_pd(c, _mm512_add_pd(_mm512_loadu_pd(c), lo));
-  _mm512_storeu_pd(c + 8, _mm512_add_pd(_mm512_loadu_pd(c + 8), hi));
 }
 
 }  // namespace

@@ -17,10 +17,9 @@ void require(bool ok, ErrorCode code, const std::string& message) {
   if (!ok) throw Error(code, message);
 }
 
-}  // namespace
-
-void update(MomentAccumulator& acc, const MatrixView& x, const MatrixView* y, int threads,
-            const CancelFlag* cancel, Products products) {
+// update() with the scratch of the blocked loop supplied by the caller (or null).
+void update_with(MomentAccumulator& acc, const MatrixView& x, const MatrixView* y, int threads,
+                 const CancelFlag* cancel, Products products, detail::BlockWorkspace* ws) {
   acc.check_update(x, y);
   threads = resolve_threads(threads);
   throw_if_cancelled(cancel);
@@ -39,19 +38,27 @@ void update(MomentAccumulator& acc, const MatrixView& x, const MatrixView* y, in
                    (y == nullptr || y->dtype == DType::F32);
   MomentAccumulator::Sums sums = acc.sums();
   detail::accumulate_rows(x, y, acc.symmetric(), f32, threads, cancel, sums.shift_x, sums.shift_y, sums.sum_x,
-                          sums.sum_y, sums.moment, sums.count);
+                          sums.sum_y, sums.moment, sums.count, ws);
+}
+
+}  // namespace
+
+void update(MomentAccumulator& acc, const MatrixView& x, const MatrixView* y, int threads,
+            const CancelFlag* cancel, Products products) {
+  update_with(acc, x, y, threads, cancel, products, nullptr);
 }
 
 
 void update_in_slices(MomentAccumulator& acc, const MatrixView& x, const MatrixView* y, int threads,
                       const CancelFlag* cancel, Products products, const ProgressFn& progress) {
+  detail::BlockWorkspace ws;  // the panels, allocated once for all slices
   for (int64_t begin = 0; begin == 0 || begin < x.rows; begin += kRowsPerSlice) {
     const int64_t end = std::min(x.rows, begin + kRowsPerSlice);
     throw_if_cancelled(cancel);
     const MatrixView xs = x.row_slice(begin, end);
     MatrixView ys;
     if (y != nullptr) ys = y->row_slice(begin, end);
-    update(acc, xs, y != nullptr ? &ys : nullptr, threads, cancel, products);
+    update_with(acc, xs, y != nullptr ? &ys : nullptr, threads, cancel, products, &ws);
     if (progress && x.rows > 0) progress(static_cast<double>(end) / static_cast<double>(x.rows));
     if (end >= x.rows) break;
   }
