@@ -30,11 +30,12 @@
 //
 // Memory of one update, beyond the accumulator's own p·q + 2(p + q) doubles (the result buffer
 // of covariance() is the caller's; the accumulator's moment is a second p·q doubles there):
-// packing panels of 4096·P bytes for X (P = p rounded up to a multiple of 16; 512 rows × 8-double
-// strips, or 1024 rows × 16-float strips; 3× that, 12 bytes per element, on the AMX path), plus
+// packing panels of 8192·P bytes for X (P = p rounded up to a multiple of 16; 1024 rows × 8-double
+// strips; half that for float32 products, 1024 rows × 16-float strips; 12288·P on the AMX path,
+// 12 bytes per element), plus
 // the same for Y with q (cross moments only), plus one 128×128 float64 output tile (128 KiB) per
 // thread, O(p/128 · q/128) tile bookkeeping and O(rows·... / 2¹⁶) finiteness flags. Never a copy
-// of X: for C = 20000, 3.2 GB of moment + 82 MB of panels.
+// of X: for C = 20000, 3.2 GB of moment + 82 MB of panels (164 MB for float64 products).
 #pragma once
 
 #include <cstdint>
