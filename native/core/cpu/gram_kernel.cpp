@@ -65,8 +65,20 @@
 //    renamed and each 16×32 pair call loads 9 KiB of tiles per 12 products (192 cycles): ~48
 //    B/cycle from L2, about what L2 delivers, and each call ends with tile stores and float64
 //    additions that do not overlap the tile unit. Predicted ~60% of the AMX ceiling; measured
-//    312 GFLOP/s per core in cache (66%), roughly half of that in the real loop, where tiles come
-//    from L3 on first touch; plus packing at 12 bytes per element (three parts, two layouts).
+//    312 GFLOP/s per core in cache (66%, 512-row calls). In the real loop the panel is 12 bytes
+//    per element (three parts, two layouts: 12 MB per 1024-row block at C = 1000), every tile
+//    reads its 16 strips from L3 on first touch, and per second of work that is ~9× the float32
+//    path's bytes: ~180 GFLOP/s per core, ~1.2× the AVX-512 path on one thread, about even (0.7
+//    to 1.2× of it, run to run) on two. Short of issue #12's 2× OpenBLAS, so it stays opt-in
+//    (COVLASSO_SIMD=amx); its accuracy is not the obstacle (bench/RESULTS.md).
+//
+// Whole covariance on the Xeon, two threads, 100000×1000 (bench/RESULTS.md): float32 0.55-0.74 s
+// against OpenBLAS's 0.44-0.64 (median speed 0.88×), float64 1.03-1.21 s against 0.88-1.55
+// (0.88×); the code before issue #12 took 0.84-0.90 / 1.40-1.55 s in interleaved runs. One thread runs the float32 covariance in ~0.85-0.93 s (the
+// kernel at ~145 GFLOP/s, 85% of the core's peak; checks, packing and tile additions ~15%);
+// two threads lose 10-25% of that per core (each core's kernel, data in its own L1/L2, runs
+// slower when both work on one panel; two separate processes do not slow each other), which is
+// most of what separates it from OpenBLAS.
 //
 // This file: the run-time choice of kernel path. The micro-kernels are in gram_kernel_strips.cpp
 // and gram_kernel_2port.cpp, the packing in gram_kernel_pack.cpp.
