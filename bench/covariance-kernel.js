@@ -6,22 +6,24 @@
 // float32 error ≤ 1e-7 of max|S|.
 //
 //   npm run build:native && npm run build:ts
-//   node bench/covariance-kernel.js [--shapes 100000x1000,8000x1000] [--repeats 5] [--no-cjk]
-//        [--pythons /usr/bin/python3,python3] [--coretypes ,Haswell,SkylakeX,...] [--probe-rows 20000]
+//   node bench/covariance-kernel.js [--shapes 100000x1000,8000x1000] [--repeats 3] [--rounds 3]
+//        [--no-cjk] [--pythons /usr/bin/python3,python3] [--coretypes ,Haswell,SkylakeX,...]
+//        [--probe-rows 20000]
 //
 // The peer: OpenBLAS picks its kernels from the CPU it recognises; Debian's 0.3.21 does not know
 // recent Xeons and falls back to Prescott (~8× slower) unless OPENBLAS_CORETYPE is set. So every
 // numpy found (each --pythons entry that imports numpy) is tried with OPENBLAS_CORETYPE unset and
 // set to each --coretypes entry (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from the
-// environment first), on a probe of --probe-rows rows; the fastest per dtype is the peer, and its
-// kernel (threadpoolctl's "architecture", or openblas_get_corename) is printed with every row.
+// environment first), on the first --probe-rows rows of the first problem, median of 5; the
+// fastest per dtype is the peer, and its kernel (threadpoolctl's "architecture", or
+// openblas_get_corename) is printed with every row.
 //
 // Data: deterministic (mulberry32 + Box-Muller), logit-like: per-column offsets in [-3, 3],
 // a shared factor and unit noise; the cjk1000 logits (rows 0..7999) when the file is present.
 // covlasso paths: the default (COVLASSO_SIMD unset) and every forced path that this CPU runs and
-// that differs from it ("amx", "avx512"). Times: median of --repeats runs for the peer, median
-// of 2·--repeats runs for covlasso (half before the peer, half after, so a change of load shows
-// up on both sides). Speed ratio = peer time / covlasso time (> 1: covlasso is faster).
+// that differs from it ("amx", "avx512"). Times: --rounds rounds, each timing --repeats runs of
+// every covlasso path and then of the peer (a change of load shows up on both sides); the medians
+// over all rounds are reported. Speed ratio = peer time / covlasso time (> 1: covlasso faster).
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
@@ -34,7 +36,8 @@ const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;
 };
-const repeats = Number(arg('repeats', '5'));
+const repeats = Number(arg('repeats', '3'));
+const rounds = Number(arg('rounds', '3'));
 const shapes = arg('shapes', '100000x1000,8000x1000').split(',').map((s) => s.split('x').map(Number));
 const pythons = arg('pythons', '/usr/bin/python3,python3').split(',');
 const coretypes = arg('coretypes', ',Haswell,SkylakeX,Cooperlake,SapphireRapids,Zen').split(',');
@@ -93,7 +96,7 @@ def t(a):
 out = {'kernel': kernel(), 'numpy': np.__version__}
 if mode in ('probe', 'f32'):
     out['f32'], s32 = t(x)
-if mode in ('probe', 'f64'):
+if mode in ('probe', 'f64', 'f64time'):
     out['f64'], s64 = t(x.astype(np.float64))
 if mode == 'f64':  # errors of every S given, against float64 X.T @ X / N of the same data
     ref = s64 / x.shape[0]
@@ -134,7 +137,7 @@ function choosePeer(dir, xfile) {
     seen.add(real);
     for (const coretype of coretypes) {
       const cfg = { python, coretype };
-      const r = runPeer(cfg, dir, ['probe', xfile, '3', String(probeRows)]);
+      const r = runPeer(cfg, dir, ['probe', xfile, '5', String(probeRows)]);  // median of 5
       tried.push({ ...cfg, ...r });
       console.log(`  probe ${python} OPENBLAS_CORETYPE=${coretype || '(unset)'}: kernel ${r.kernel}, numpy ${r.numpy}: f32 ${r.f32.toFixed(3)} s, f64 ${r.f64.toFixed(3)} s`);
     }
@@ -176,7 +179,7 @@ function ourPaths() {
 
 function timeOurs(X, simd, times) {
   return withPath(simd, () => {
-    covlasso.covarianceSync(X); // warm-up (page faults, thread pool)
+    covlasso.covarianceSync(X); // warm-up (page faults, thread pool, a path switch)
     let S;
     for (let k = 0; k < repeats; k++) {
       const t = process.hrtime.bigint();
@@ -193,16 +196,26 @@ function compare(name, X32, peer, dir) {
   covlasso.writeNpySync(xfile, { dtype: 'float32', shape: [n, c], data: X32.data });
   const X64 = new covlasso.Matrix(n, c, Float64Array.from(X32.data));
   const runs = [...ourPaths().map((p) => ({ ...p, X: X32, dtype: 'f32' })), { simd: undefined, name: withPath(undefined, kernelName), X: X64, dtype: 'f64' }];
+  for (const r of runs) r.times = [];
+  const peerTimes = { f32: [], f64: [] };
   const loadBefore = load();
-  for (const r of runs) {
-    r.times = [];
-    r.S = timeOurs(r.X, r.simd, r.times);
-    r.file = path.join(dir, `${r.dtype}_${r.name}.npy`);
-    covlasso.writeNpySync(r.file, { dtype: 'float64', shape: [c, c], data: r.S.data });
+  let p32;
+  let p64;
+  for (let round = 0; round < rounds; round++) {
+    for (const r of runs) r.S = timeOurs(r.X, r.simd, r.times);
+    p32 = runPeer(peer.f32, dir, ['f32', xfile, String(repeats)]);
+    peerTimes.f32.push(p32.f32);
+    if (round < rounds - 1) {
+      p64 = runPeer(peer.f64, dir, ['f64time', xfile, String(repeats)]);
+    } else {  // the last round also measures the errors of every S against float64 X.T @ X / N
+      for (const r of runs) {
+        r.file = path.join(dir, `${r.dtype}_${r.name}.npy`);
+        covlasso.writeNpySync(r.file, { dtype: 'float64', shape: [c, c], data: r.S.data });
+      }
+      p64 = runPeer(peer.f64, dir, ['f64', xfile, String(repeats), '0', ...runs.map((r) => r.file), p32.s32]);
+    }
+    peerTimes.f64.push(p64.f64);
   }
-  const p32 = runPeer(peer.f32, dir, ['f32', xfile, String(repeats)]);
-  const p64 = runPeer(peer.f64, dir, ['f64', xfile, String(repeats), '0', ...runs.map((r) => r.file), p32.s32]);
-  for (const r of runs) timeOurs(r.X, r.simd, r.times); // after the peer
   const loadAfter = load();
   const flops = n * c * c;
   const gf = (s) => (flops / s / 1e9).toFixed(0);
@@ -210,7 +223,7 @@ function compare(name, X32, peer, dir) {
   for (const r of runs) {
     const ours = median(r.times);
     const p = r.dtype === 'f32' ? p32 : p64;
-    const pt = r.dtype === 'f32' ? p32.f32 : p64.f64;
+    const pt = median(peerTimes[r.dtype]);
     const err = p64.err[path.basename(r.file, '.npy')];
     const target = r.name === 'amx' ? 2 : 1;
     console.log(
@@ -222,7 +235,7 @@ function compare(name, X32, peer, dir) {
 }
 
 console.log(`covlasso covariance (second moment, threads = ${os.cpus().length}) vs numpy X.T @ X on ${os.cpus()[0].model}; ` +
-  `median of ${repeats} (peer) / ${2 * repeats} (covlasso) runs; err = max|S − S_ref| / max|S_ref|, S_ref = float64 X.T @ X / N of the same ` +
+  `medians of ${rounds} rounds × ${repeats} runs; err = max|S − S_ref| / max|S_ref|, S_ref = float64 X.T @ X / N of the same ` +
   'float32 data; GFLOP/s counts N·C² flops');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'covlasso-kbench-'));
 try {

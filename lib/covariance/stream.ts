@@ -28,10 +28,11 @@ export interface NpyStreamOptions extends MomentOptions, ProductOptions, RunOpti
 }
 
 /**
- * The native core's packing panels (moments.hpp): 4096·P bytes per side, P = columns rounded up
- * to 16 (512 rows × 8-double strips, or 1024 rows × 16-float strips).
+ * The native core's packing panels (moments.hpp): 8192·P bytes per side for float64 products, P =
+ * columns rounded up to 16 (1024 rows × 8-double strips; float32 products take half, 1024 rows ×
+ * 16-float strips: counted as the larger, since the products depend on both files' dtypes).
  */
-const PANEL_ROWS = 512;
+const PANEL_ROWS = 1024;
 const STRIP = 16;
 const DEFAULT_CHUNK_BYTES = 32 * 2 ** 20;
 const MAX_CHUNK_BYTES = 64 * 2 ** 20;
@@ -60,7 +61,7 @@ const roundUp = (n: number, k: number): number => Math.ceil(n / k) * k;
 /**
  * Bytes covlasso allocates to stream a covariance (`colsY` undefined) or cross moments with
  * `chunkRows` rows per chunk: the accumulator's colsX×colsY float64 state and the result matrix
- * (2·8·colsX·colsY), its shifts and sums, the native packing panels (4096 bytes × columns rounded
+ * (2·8·colsX·colsY), its shifts and sums, the native packing panels (8192 bytes × columns rounded
  * up to 16, per side), and two read buffers of `chunkRows` rows of every file. Not
  * counted: Node itself, the core's small per-thread stacks.
  */
@@ -99,9 +100,9 @@ export function planChunkRows(colsX: number, colsY: number | undefined, rowBytes
     }
     target = Math.min(Math.floor((maxMemory - fixed) / (2 * rowBytes)), Math.floor(MAX_CHUNK_BYTES / rowBytes));
   }
-  // Multiples of the native slice (4096 rows, itself a multiple of the core's 512/1024-row
-  // blocks) make the streamed result bitwise equal to the in-memory one.
-  const unit = [4096, 1024, PANEL_ROWS].find((u) => target >= u);
+  // Multiples of the native slice (4096 rows, itself a multiple of the core's 1024-row blocks)
+  // make the streamed result bitwise equal to the in-memory one.
+  const unit = [4096, PANEL_ROWS, 512].find((u) => target >= u);
   chunkRows = unit ? target - (target % unit) : Math.max(1, target);
   return Math.min(chunkRows, totalRows);
 }

@@ -14,10 +14,12 @@
 //    float64; relative error ~1e-15 of max|S| in practice.
 //  - float32 products (Products::Auto and every input of the update is float32): x − k is formed
 //    in float64 and rounded to float32, products of kKc = 64 consecutive rows are summed in
-//    float32 registers, and those partial sums are added into the float64 moment. Worst-case
-//    bound per element ≈ (kKc + 2)·2⁻²⁴ ≈ 3.9e-6 of Σ|x̃ỹ| (x̃ = x − k); measured ≤ 1e-7 of
-//    max|S| on real and normal logits, 6e-7 with a 100σ outlier row (test/native/moments_test,
-//    bench/RESULTS.md). About twice as fast as float64 products.
+//    float32 registers, the partial sums of 4 such chunks (256 rows) are added in float32, and
+//    that sum is added into the float64 moment. Worst-case bound per element ≈ (kKc + 5)·2⁻²⁴ ≈
+//    4.1e-6 of Σ|x̃ỹ| (x̃ = x − k); measured ≤ 1e-7 of max|S| on real and normal logits, 6e-7
+//    with a 100σ outlier row (test/native/moments_test, bench/RESULTS.md). About twice as fast
+//    as float64 products. The AMX path (gram_kernel_amx.hpp, COVLASSO_SIMD=amx) forms the same
+//    products from bf16 parts, with errors of the same order.
 //
 // Work is split into blocks of rows. Each block is packed once into contiguous strips (shared by
 // all threads), then the OUTPUT is cut into 128×128 tiles handed out as tasks; a task sums its
@@ -28,11 +30,12 @@
 //
 // Memory of one update, beyond the accumulator's own p·q + 2(p + q) doubles (the result buffer
 // of covariance() is the caller's; the accumulator's moment is a second p·q doubles there):
-// packing panels of 4096·P bytes for X (P = p rounded up to a multiple of 16; 512 rows × 8-double
-// strips, or 1024 rows × 16-float strips; 3× that, 12 bytes per element, on the AMX path), plus
+// packing panels of 8192·P bytes for X (P = p rounded up to a multiple of 16; 1024 rows × 8-double
+// strips; half that for float32 products, 1024 rows × 16-float strips; 12288·P on the AMX path,
+// 12 bytes per element), plus
 // the same for Y with q (cross moments only), plus one 128×128 float64 output tile (128 KiB) per
 // thread, O(p/128 · q/128) tile bookkeeping and O(rows·... / 2¹⁶) finiteness flags. Never a copy
-// of X: for C = 20000, 3.2 GB of moment + 82 MB of panels.
+// of X: for C = 20000, 3.2 GB of moment + 82 MB of panels (164 MB for float64 products).
 #pragma once
 
 #include <cstdint>

@@ -22,8 +22,10 @@
 //    ~175 GFLOP/s on two idle cores, i.e. ~1.0× numpy float32.
 //
 // Accuracy of float32 products: each kKc-row float32 partial has a worst-case error of about
-// kKc·2⁻²⁴ of Σ|products| (plus 2⁻²⁴ per element for rounding x − shift); with round-to-nearest
-// the typical error is ~√kKc·2⁻²⁴ and partials' errors average out over N/kKc blocks. The shift is
+// kKc·2⁻²⁴ of Σ|products| (plus 2⁻²⁴ per element for rounding x − shift, and since issue #12 up
+// to 3·2⁻²⁴ for adding the 4 partials of a 256-row group in float32 before the float64 sum);
+// with round-to-nearest the typical error is ~√kKc·2⁻²⁴ and partials' errors average out over
+// N/kKc blocks. The shift is
 // the float32-rounded mean of the first rows (moments.cpp), so Σ|products| ≈ N·S even when the
 // logits sit at 1e3 or 1e6. Measured (test/native/moments_test.cpp): ≤ 1e-7 of max|S| on normal
 // and real (cjk1000) logits, ~6e-7 with one 100σ outlier row among 3000, which dominates its
@@ -51,17 +53,32 @@
 //    Zen 4) → ~150 GFLOP/s per core for the float32 kernel; whole covariance (+ pack ~3%, check
 //    ~3%, padding 3%, imbalance ≤ 3%) ~125 per core, ~250 on two: ~0.40 s, ~1.07× OpenBLAS.
 //    float64 8×16: ~80 per core (FMA-bound, no flush), ~150 on two overall: ~0.67 s.
-//    Measured (microbenchmarks, one core, quiet moments): float32 pair kernel 134-140 GFLOP/s at
-//    kKc = 64 (152 with no flush: the flush costs 12%), one-strip 16×16 kernel 116-119; float64
-//    8×16 73-76. Whole covariance: bench/RESULTS.md.
+//    Measured (microbenchmarks, one core, quiet moments): float32 pair kernel 134-140 GFLOP/s
+//    converting every kKc = 64-row partial (152 with no flush: the flush costs 12%, twice the
+//    prediction's share of the loads), one-strip 16×16 kernel 116-119; float64 8×16 73-76. So
+//    the float32 partials of a 256-row call are now added in float32 and converted once (4
+//    float32 additions, not 4 conversions, per accumulator: ~5% of the whole covariance).
+//    Whole covariance: bench/RESULTS.md.
 //  - AMX-BF16 (gram_kernel_amx.hpp): TDPBF16PS does 16×16×32 multiply-adds in 16 cycles,
 //    ~2850 GFLOP/s per core measured; six bf16 products per float32 product → ~475 "float32"
 //    GFLOP/s per core, 950 on two: the kernel could take ~0.11 s. But tile registers are not
 //    renamed and each 16×32 pair call loads 9 KiB of tiles per 12 products (192 cycles): ~48
 //    B/cycle from L2, about what L2 delivers, and each call ends with tile stores and float64
 //    additions that do not overlap the tile unit. Predicted ~60% of the AMX ceiling; measured
-//    312 GFLOP/s per core in cache (66%), roughly half of that in the real loop, where tiles come
-//    from L3 on first touch; plus packing at 12 bytes per element (three parts, two layouts).
+//    312 GFLOP/s per core in cache (66%, 512-row calls). In the real loop the panel is 12 bytes
+//    per element (three parts, two layouts: 12 MB per 1024-row block at C = 1000), every tile
+//    reads its 16 strips from L3 on first touch, and per second of work that is ~9× the float32
+//    path's bytes: ~180 GFLOP/s per core, ~1.2× the AVX-512 path on one thread, about even (0.7
+//    to 1.2× of it, run to run) on two. Short of issue #12's 2× OpenBLAS, so it stays opt-in
+//    (COVLASSO_SIMD=amx); its accuracy is not the obstacle (bench/RESULTS.md).
+//
+// Whole covariance on the Xeon, two threads, 100000×1000 (bench/RESULTS.md): float32 0.55-0.74 s
+// against OpenBLAS's 0.44-0.64 (median speed 0.88×), float64 1.03-1.21 s against 0.88-1.55
+// (0.88×); the code before issue #12 took 0.84-0.90 / 1.40-1.55 s in interleaved runs. One thread runs the float32 covariance in ~0.85-0.93 s (the
+// kernel at ~145 GFLOP/s, 85% of the core's peak; checks, packing and tile additions ~15%);
+// two threads lose 10-25% of that per core (each core's kernel, data in its own L1/L2, runs
+// slower when both work on one panel; two separate processes do not slow each other), which is
+// most of what separates it from OpenBLAS.
 //
 // This file: the run-time choice of kernel path. The micro-kernels are in gram_kernel_strips.cpp
 // and gram_kernel_2port.cpp, the packing in gram_kernel_pack.cpp.

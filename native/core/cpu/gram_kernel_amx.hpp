@@ -17,6 +17,12 @@
 // Tile instructions treat bf16 denormals as zero and flush float32 denormals: values with
 // |x̃| < 2⁻¹¹⁰ lose their low parts, and products under 2⁻¹²⁶ count as zero.
 //
+// Off by default (COVLASSO_SIMD=amx selects it): on the two-core Xeon it runs ~1.2× the AVX-512
+// path on one thread but about even on two, where the 12-byte-per-element panels make it
+// bandwidth-bound; far from issue #12's 2× OpenBLAS (numbers in gram_kernel.cpp and
+// bench/RESULTS.md). Its panels take 12288 bytes per padded column, which streamMemory() does
+// not count (it counts 8192).
+//
 // Panel layout: strips of 16 columns, in two halves. The first half holds, strip after strip,
 // per 32 rows (one tile step) the three 1 KiB left-operand tiles (A: 16 columns × 32 rows, i.e.
 // transposed) for h, m, l; the second half the same for the right-operand tiles (B: 16 row

@@ -19,6 +19,24 @@
 namespace covlasso {
 namespace detail {
 
+// Consecutive spans of `step` rows of [begin, end) (the last one shorter):
+// for (Spans s(begin, end, step); s.next();) sees s.r0, s.r1, s.first(), s.last(). The float32
+// kernels walk groups of kGroupRows and, in each, chunks of kKc rows with it.
+struct Spans {
+  Spans(int64_t begin, int64_t end, int64_t step) : r0(begin), r1(begin), begin_(begin), end_(end), step_(step) {}
+  bool next() {
+    r0 = r1;
+    r1 = std::min(end_, r0 + step_);
+    return r0 < end_;
+  }
+  bool first() const { return r0 == begin_; }
+  bool last() const { return r1 == end_; }
+  int64_t r0, r1;
+
+ private:
+  int64_t begin_, end_, step_;
+};
+
 // float64 strips (StripKernel).
 void strip_product_portable(const double* a, const double* b, int64_t k, double* c, int64_t ldc);
 // float32 strips (StripKernel32).
@@ -49,6 +67,16 @@ __attribute__((target("avx512f"))) inline void add_store_ps512(double* c, __m512
   const __m512d hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
   _mm512_storeu_pd(c, _mm512_add_pd(_mm512_loadu_pd(c), lo));
   _mm512_storeu_pd(c + 8, _mm512_add_pd(_mm512_loadu_pd(c + 8), hi));
+}
+
+// One row of a chunk partial (gram_kernel.hpp): added to the group sum kept at sum (unless it is
+// the group's first chunk), and, at the group's last chunk, the group sum added to c in float64
+// instead of stored.
+__attribute__((target("avx512f"))) inline void add_partial_ps512(__m512 v, float* sum, bool first,
+                                                                 bool last, double* c) {
+  if (!first) v = _mm512_add_ps(_mm512_load_ps(sum), v);
+  if (last) add_store_ps512(c, v);
+  else _mm512_store_ps(sum, v);
 }
 #endif
 

@@ -27,7 +27,7 @@ namespace {
 // strip instead of W at every strip) and the sums in registers; the g source rows are g
 // sequential streams. Portable version (GCC keeps it scalar: it cannot prove that source,
 // panel and sums do not overlap).
-constexpr int64_t kGroupRows = 8;
+constexpr int64_t kPackGroupRows = 8;
 
 template <typename T, typename P, int64_t W, bool kFloatShift>
 void full_strips_rows(const T* src, int64_t ld, int64_t g, const double* shift,
@@ -109,8 +109,8 @@ void pack_rows(bool wide, const MatrixView& m, int64_t r0, int64_t k, const doub
   (void)wide;
 #endif
   std::fill(part, part + cols, 0.0);
-  for (int64_t r = rb; r < re; r += kGroupRows) {
-    const int64_t g = std::min(kGroupRows, re - r);
+  for (int64_t r = rb; r < re; r += kPackGroupRows) {
+    const int64_t g = std::min(kPackGroupRows, re - r);
     rows(data + (r0 + r) * cols, cols, g, shift, shift_f, full, panel + r * W, k * W, part);
   }
   if (full == cols) return;
