@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   'ERR_COVLASSO_SHAPE_MISMATCH',
   'ERR_COVLASSO_NOT_FINITE',
   'ERR_COVLASSO_NOT_SYMMETRIC',
+  'ERR_COVLASSO_NOT_PSD',
   'ERR_COVLASSO_NEGATIVE_LAMBDA',
   'ERR_COVLASSO_TARGET_OUT_OF_RANGE',
   'ERR_COVLASSO_NPY_FORMAT',
@@ -69,6 +70,19 @@ export class NotSymmetricError extends CovlassoError {
   constructor(message: string) {
     super('ERR_COVLASSO_NOT_SYMMETRIC', message);
     this.name = 'NotSymmetricError';
+  }
+}
+
+/**
+ * A covariance is provably not positive semidefinite: a solve reached a negative duality gap or
+ * a negative residual variance, which only an indefinite matrix allows (its objective is
+ * unbounded below, so no coefficients can be certified). Covariances of real data are PSD; an
+ * edited, forged or badly rounded one is not.
+ */
+export class NotPositiveSemidefiniteError extends CovlassoError {
+  constructor(message: string) {
+    super('ERR_COVLASSO_NOT_PSD', message);
+    this.name = 'NotPositiveSemidefiniteError';
   }
 }
 
