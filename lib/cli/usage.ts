@@ -136,9 +136,11 @@ Options:
   demo: `Usage:
   covlasso demo [--threads n] [--report demo.html | --no-report] [--progress | --quiet]
 
-Runs the whole job on a built-in synthetic model and prints the strongest dependencies.
+Runs the whole job on a built-in synthetic model and prints the strongest dependencies, and writes
+the HTML report (covlasso-demo-report.html unless --report or --no-report says otherwise).
 
-${COMMON}`,
+Options:
+  -j, --threads n, -q, --quiet, --progress (a progress bar with an ETA), -h, --help`,
   info: `Usage:
   covlasso info [--json]
 
