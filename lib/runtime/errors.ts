@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   'ERR_COVLASSO_NPY_FORMAT',
   'ERR_COVLASSO_STATE_FORMAT',
   'ERR_COVLASSO_SAFETENSORS_FORMAT',
+  'ERR_COVLASSO_JSON_FORMAT',
+  'ERR_COVLASSO_NOT_CONVERGED',
   'ERR_COVLASSO_ABORTED',
   'ERR_COVLASSO_OUT_OF_MEMORY',
   'ERR_COVLASSO_BACKEND_UNAVAILABLE',
@@ -144,5 +146,31 @@ export class SafetensorsFormatError extends CovlassoError {
   constructor(message: string) {
     super('ERR_COVLASSO_SAFETENSORS_FORMAT', message);
     this.name = 'SafetensorsFormatError';
+  }
+}
+
+/**
+ * A JSON file the CLI reads (e.g. the input of `covlasso report`) is not JSON, has a `format` or
+ * `version` this covlasso does not read, or breaks its JSON Schema (shipped in the package's
+ * schema/ folder); the message says where, in one line. `code === 'ERR_COVLASSO_JSON_FORMAT'`.
+ */
+export class JsonFormatError extends CovlassoError {
+  constructor(message: string) {
+    super('ERR_COVLASSO_JSON_FORMAT', message);
+    this.name = 'JsonFormatError';
+  }
+}
+
+/**
+ * `covlasso deps --strict`: some target's solve stopped at `maxIter` without its certificate
+ * (the output was written; the exit status is 3). `code === 'ERR_COVLASSO_NOT_CONVERGED'`.
+ */
+export class NotConvergedError extends CovlassoError {
+  /** How many targets did not converge. */
+  readonly unconverged: number;
+  constructor(message: string, unconverged: number) {
+    super('ERR_COVLASSO_NOT_CONVERGED', message);
+    this.name = 'NotConvergedError';
+    this.unconverged = unconverged;
   }
 }
