@@ -16,6 +16,8 @@ const LAYERS: string[][] = [
   ['lasso'],
   ['dependencies'],
   ['toolkit'],
+  ['distributed'],
+  ['queue'],
   ['report'],
   ['cli'],
   ['index.ts'],

@@ -24,6 +24,8 @@ export const ERROR_CODES = [
   'ERR_COVLASSO_OUT_OF_MEMORY',
   'ERR_COVLASSO_BACKEND_UNAVAILABLE',
   'ERR_COVLASSO_NATIVE_UNAVAILABLE',
+  'ERR_COVLASSO_SHARD',
+  'ERR_COVLASSO_OPTIONAL_DEPENDENCY',
   'ERR_COVLASSO_INTERNAL',
 ] as const;
 
@@ -144,5 +146,35 @@ export class SafetensorsFormatError extends CovlassoError {
   constructor(message: string) {
     super('ERR_COVLASSO_SAFETENSORS_FORMAT', message);
     this.name = 'SafetensorsFormatError';
+  }
+}
+
+/**
+ * A shard does not fit: a shard spec `k/n` out of range, or a shard file (a `.cov` state or a
+ * partial dependency result) that is missing, corrupted, of another job (options, covariance),
+ * duplicated or absent from a merge. `shard` names the shard index when known, `file` the file.
+ * `code === 'ERR_COVLASSO_SHARD'`.
+ */
+export class ShardError extends CovlassoError {
+  /** The shard's index k, when the error concerns one shard. */
+  readonly shard?: number;
+  /** The shard file concerned, when there is one. */
+  readonly file?: string;
+  constructor(message: string, options?: { shard?: number; file?: string; cause?: unknown }) {
+    super('ERR_COVLASSO_SHARD', message, { cause: options?.cause });
+    this.name = 'ShardError';
+    if (options?.shard !== undefined) this.shard = options.shard;
+    if (options?.file !== undefined) this.file = options.file;
+  }
+}
+
+/**
+ * An optional peer dependency a feature needs is not installed (e.g. `bullmq` for
+ * `covlasso/queue`); the message says what to install. `code === 'ERR_COVLASSO_OPTIONAL_DEPENDENCY'`.
+ */
+export class OptionalDependencyError extends CovlassoError {
+  constructor(message: string, cause?: unknown) {
+    super('ERR_COVLASSO_OPTIONAL_DEPENDENCY', message, { cause });
+    this.name = 'OptionalDependencyError';
   }
 }
