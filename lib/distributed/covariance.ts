@@ -7,12 +7,12 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { CovarianceAccumulator } from '../covariance/accumulator';
-import { decodeAccumulatorState, encodeAccumulatorState, writeAccumulatorState } from '../covariance/state-file';
-import { writeAtomically } from '../runtime/atomic-file';
+import { decodeAccumulatorState, encodeAccumulatorState } from '../covariance/state-file';
 import { accumulateFromNpy, logitsShape, NpyStreamOptions } from '../covariance/stream';
 import { readNpyHeader } from '../npy/io';
 import { CovlassoError, ShardError } from '../runtime/errors';
 import { checkShard, shardRange, ShardSpec } from './shard';
+import { writeBytesAtomically } from './files';
 
 /** Options of {@link covarianceShard}: the stream's options (not `rows`) and the shard. */
 export interface CovarianceShardOptions extends Omit<NpyStreamOptions, 'rows' | 'center' | 'ddof'> {
@@ -73,9 +73,9 @@ export async function covarianceShard(path: string, options: CovarianceShardOpti
   const productPrecision = stream.productPrecision ?? 'float64';
   const acc = await accumulateFromNpy(path, { ...stream, rows, productPrecision });
   const bytes = encodeAccumulatorState(acc.toState());
-  await writeAtomically(out, (tmp) => fs.promises.writeFile(tmp, bytes));
+  await writeBytesAtomically(out, bytes);
   // The record of what the state holds, written after it: a state without its record never verifies.
-  await writeAtomically(shardRecordPath(out), (tmp) => fs.promises.writeFile(tmp, JSON.stringify(shardRecord(path, shard, rows, productPrecision, bytes))));
+  await writeBytesAtomically(shardRecordPath(out), JSON.stringify(shardRecord(path, shard, rows, productPrecision, bytes)));
   return { file: out, rows, categories: acc.cols };
 }
 
@@ -155,6 +155,8 @@ export interface MergeCovarianceOptions {
   out?: string;
   /** The rows the shards must hold together (checked against the merged count). */
   count?: number;
+  /** Leave an `out` that already holds exactly the merged state untouched (reruns change nothing). */
+  reuse?: boolean;
 }
 
 /**
@@ -172,6 +174,6 @@ export async function mergeCovarianceShards(files: readonly string[], options: M
   if (options.count !== undefined && acc.count !== options.count) {
     throw new ShardError(`the ${files.length} covariance shards hold ${acc.count} rows together, expected ${options.count}`);
   }
-  if (options.out !== undefined) await writeAccumulatorState(options.out, acc.toState());
+  if (options.out !== undefined) await writeBytesAtomically(options.out, encodeAccumulatorState(acc.toState()), options.reuse);
   return acc;
 }

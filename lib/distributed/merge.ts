@@ -6,7 +6,8 @@
 import type { DependencyReport, TargetDependency } from '../dependencies/types';
 import { ShardError } from '../runtime/errors';
 import { shardRange } from './shard';
-import { DependencyPartial, readDependencyPartial, writeJsonAtomically } from './targets';
+import { writeJsonAtomically } from './files';
+import { DependencyPartial, readDependencyPartial } from './targets';
 
 /** Options of {@link mergeDependencyShards}. */
 export interface MergeDependencyOptions {
@@ -17,6 +18,8 @@ export interface MergeDependencyOptions {
    * reports them with a warning). Default false: every certificate must hold.
    */
   allowUnconverged?: boolean;
+  /** Leave an `out` that already holds exactly this report untouched (reruns change nothing). */
+  reuse?: boolean;
 }
 
 /**
@@ -88,6 +91,6 @@ export async function mergeDependencyShards(files: readonly string[], options: M
   }
   for (const t of list) if (!where.has(t)) throw new ShardError(`target ${t} is in no shard`);
   const report: DependencyReport = { categories: first.report.categories, samples: first.report.samples, center: first.report.center, targets };
-  if (options.out !== undefined) await writeJsonAtomically(options.out, report);
+  if (options.out !== undefined) await writeJsonAtomically(options.out, report, options.reuse);
   return report;
 }

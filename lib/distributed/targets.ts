@@ -10,10 +10,10 @@ import { CovarianceAccumulator } from '../covariance/accumulator';
 import { dependenciesFromCovariance, findDependencies, FindDependenciesOptions } from '../dependencies/find';
 import type { DependencyReport, TargetDependency } from '../dependencies/types';
 import { readNpy } from '../npy/io';
-import { writeAtomically } from '../runtime/atomic-file';
 import { CovlassoRangeError, ShardError } from '../runtime/errors';
 import { Matrix } from '../runtime/matrix';
 import { loadCovarianceShard } from './covariance';
+import { writeJsonAtomically } from './files';
 import { checkShard, shardRange, ShardSpec } from './shard';
 
 /** The `format` field of a partial dependency result. */
@@ -218,12 +218,6 @@ export async function dependencyShard(source: CovarianceSource, options: Depende
   };
   await writeJsonAtomically(options.out, partial);
   return partial;
-}
-
-/** Writes `value` as JSON (`JSON.stringify`, as `covlasso deps --out` does) to `file` atomically. */
-export async function writeJsonAtomically(file: string, value: unknown): Promise<void> {
-  const json = JSON.stringify(value);
-  await writeAtomically(file, (tmp) => fs.promises.writeFile(tmp, json));
 }
 
 function sameJson(a: unknown, b: unknown): boolean {

@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// A covlasso/queue worker process for test/queue.test.ts, on the compiled build (dist/cjs):
+// REDIS_PORT, QUEUE_NAME; PAUSE_FIRST=1 pauses the first step it takes for ever (after printing
+// "paused <name> <id>"), so that the test can SIGKILL it mid-job. Prints "ready" once connected
+// and "<active|completed|failed> <name> <id>" per step. SIGTERM closes it cleanly.
+'use strict';
+const path = require('node:path');
+const { startWorker } = require(path.resolve(__dirname, '..', '..', 'dist', 'cjs', 'queue', 'index.js'));
+
+let paused = false;
+startWorker({
+  connection: { host: '127.0.0.1', port: Number(process.env.REDIS_PORT) },
+  queueName: process.env.QUEUE_NAME,
+  lockDuration: 3000,
+  stalledInterval: 1000,
+  threads: 1,
+  onEvent: (e) => process.stdout.write(`${e.type} ${e.name} ${e.id}${e.error ? ` ${e.error.message}` : ''}\n`),
+  beforeProcess: async (job) => {
+    if (process.env.PAUSE_FIRST !== '1' || paused) return;
+    paused = true;
+    process.stdout.write(`paused ${job.name} ${job.id}\n`);
+    await new Promise(() => undefined); // never settles: the step stays active, its lock renewed, until the test kills us
+  },
+}).then(
+  (worker) => {
+    process.stdout.write('ready\n');
+    process.on('SIGTERM', () => worker.close().then(() => process.exit(0)));
+  },
+  (error) => {
+    process.stderr.write(`${error.stack}\n`);
+    process.exit(1);
+  },
+);
