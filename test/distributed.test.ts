@@ -23,8 +23,9 @@ import {
   shardRange,
   writeNpySync,
 } from '../lib';
+import { spawnSync } from 'node:child_process';
 import { randomLogits } from './support/reference-lasso';
-import { relErr } from './support/helpers';
+import { CHILD_PROCESS_TEST_TIMEOUT, compiledEntry, relErr, repoRoot } from './support/helpers';
 
 const N = 6000;
 const C = 24;
@@ -227,6 +228,28 @@ describe('target shards', () => {
     expect((await shardCode(() => dependencyShard({ state: file('state.cov') }, { targets: [1, C], shard: { k: 0, n: 1 }, out: file('x.json') }))).code).toBe('ERR_COVLASSO_TARGET_OUT_OF_RANGE');
     expect((await shardCode(() => dependencyShard({ state: file('state.cov') }, { targets: [1, 1], shard: { k: 0, n: 1 }, out: file('x.json') }))).code).toBe('ERR_COVLASSO_INVALID_ARGUMENT');
   });
+});
+
+describe('docs/shard-step.js (what the Slurm and Kubernetes examples run), as separate processes', () => {
+  it('its four steps give the single-process report', async () => {
+    compiledEntry('cjs');
+    const modules = file('node_modules');
+    fs.mkdirSync(modules);
+    fs.symlinkSync(repoRoot, path.join(modules, 'covlasso'), 'dir'); // require('covlasso') -> this checkout's dist/
+    const work = file('job');
+    fs.mkdirSync(work);
+    const env = { ...process.env, NODE_PATH: modules, LOGITS: logits, WORK: work, LAMBDA_RATIO: '0.05', CENTER: '1' };
+    const step = (...args: string[]): void => {
+      const r = spawnSync(process.execPath, [path.join(repoRoot, 'docs', 'shard-step.js'), ...args], { env, encoding: 'utf8' });
+      expect({ args, status: r.status, stderr: r.stderr }).toEqual({ args, status: 0, stderr: '' });
+    };
+    for (let k = 0; k < 2; k++) step('cov', String(k), '2');
+    step('cov-merge', '2');
+    for (let k = 0; k < 3; k++) step('deps', String(k), '3');
+    step('merge', '3');
+    const merged = await mergeCovarianceShards([0, 1].map((k) => path.join(work, `cov-${k}-of-2.cov`)));
+    expect(fs.readFileSync(path.join(work, 'deps.json'), 'utf8')).toBe(JSON.stringify(await findDependencies(merged, { lambdaRatio: 0.05, center: true })));
+  }, CHILD_PROCESS_TEST_TIMEOUT);
 });
 
 const CJK = path.resolve(__dirname, '../../shared/data/cjk1000/logits.npy');
