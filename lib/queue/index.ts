@@ -24,6 +24,7 @@ import type { DependencyReport } from '../dependencies/types';
 import { covarianceShard, mergeCovarianceShards } from '../distributed/covariance';
 import { mergeDependencyShards } from '../distributed/merge';
 import { checkShard } from '../distributed/shard';
+import { writeJsonAtomically } from '../distributed/files';
 import { dependencyShard, DependencyShardOptions } from '../distributed/targets';
 import { readNpyHeader } from '../npy/io';
 import { CovlassoRangeError } from '../runtime/errors';
@@ -52,8 +53,9 @@ export interface QueueOptions {
 
 /**
  * A whole dependency job: the logits file (on a file system every worker sees), how to shard it,
- * and the options of `covlasso deps`. Files go to `workDir`: `cov-<k>-of-<n>.cov` (+ `.json`
- * record), `state.cov`, `deps-<k>-of-<m>.json`, and the report `out` (default `workDir/deps.json`).
+ * and the options of `covlasso deps`. Files go to `workDir`: the spec itself `job-<id>.json` (the
+ * queue's steps carry only its path), `cov-<k>-of-<n>.cov` (+ `.json` record), `state.cov`,
+ * `deps-<k>-of-<m>.json`, and the report `out` (default `workDir/deps.json`).
  */
 export interface QueueJobSpec extends Pick<DependencyShardOptions, 'lambda' | 'lambdaRatio' | 'tol' | 'maxIter' | 'center' | 'ddof' | 'path'> {
   /** The job's name: its BullMQ job ids derive from it (letters, digits, `._-`); submitting an id again is a no-op. */
@@ -118,9 +120,10 @@ const jobIds = (id: string) => ({
 });
 
 /** The files of a job in its work directory. */
-export function jobFiles(spec: QueueJobSpec): { covShard(k: number): string; state: string; part(k: number): string; out: string } {
+export function jobFiles(spec: QueueJobSpec): { spec: string; covShard(k: number): string; state: string; part(k: number): string; out: string } {
   const dir = spec.workDir;
   return {
+    spec: path.join(dir, `job-${spec.id}.json`),
     covShard: (k) => path.join(dir, `cov-${k}-of-${spec.covShards}.cov`),
     state: path.join(dir, 'state.cov'),
     part: (k) => path.join(dir, `deps-${k}-of-${spec.targetShards}.json`),
@@ -164,6 +167,9 @@ export async function submitJob(spec: QueueJobSpec, options: QueueOptions): Prom
   const queueName = options.queueName ?? 'covlasso';
   const common = { connection: options.connection, ...(options.prefix === undefined ? {} : { prefix: options.prefix }) };
   await fs.promises.mkdir(checked.workDir, { recursive: true });
+  // The spec (names and target lists can be large) lives once on the shared file system; the steps carry its path.
+  const specFile = jobFiles(checked).spec;
+  await writeJsonAtomically(specFile, checked, true);
   const queue = new bull.Queue(queueName, common);
   const events = new bull.QueueEvents(queueName, common);
   const ids = jobIds(checked.id);
@@ -177,14 +183,14 @@ export async function submitJob(spec: QueueJobSpec, options: QueueOptions): Prom
         await flow.add({
           name: 'deps-merge',
           queueName,
-          data: { spec: checked, step: 'fanout' },
+          data: { spec: specFile, step: 'fanout' },
           opts: { jobId: ids.root, attempts: checked.attempts ?? 3 },
           children: [{
             name: 'cov-merge',
             queueName,
-            data: { spec: checked },
+            data: { spec: specFile },
             opts: opts(ids.covMerge),
-            children: Array.from({ length: checked.covShards }, (_, k) => ({ name: 'cov-shard', queueName, data: { spec: checked, k }, opts: opts(ids.covShard(k)) })),
+            children: Array.from({ length: checked.covShards }, (_, k) => ({ name: 'cov-shard', queueName, data: { spec: specFile, k }, opts: opts(ids.covShard(k)) })),
           }],
         });
       } finally {
@@ -237,7 +243,8 @@ export interface QueueWorker {
 }
 
 interface StepData {
-  spec: QueueJobSpec;
+  /** The job spec's file (`workDir/job-<id>.json`, written by the submitter). */
+  spec: string;
   k?: number;
   step?: 'fanout' | 'merge';
 }
@@ -259,7 +266,7 @@ export async function startWorker(options: WorkerOptions): Promise<QueueWorker> 
 
   const processor = async (job: Job<StepData>, token?: string): Promise<unknown> => {
     await options.beforeProcess?.({ id: job.id!, name: job.name });
-    const { spec } = job.data;
+    const spec = JSON.parse(await fs.promises.readFile(job.data.spec, 'utf8')) as QueueJobSpec;
     const files = jobFiles(spec);
     const onProgress = (f: number): void => {
       job.updateProgress(Math.round(1000 * f) / 10).catch(() => undefined);
@@ -292,7 +299,7 @@ export async function startWorker(options: WorkerOptions): Promise<QueueWorker> 
           const ids = jobIds(spec.id);
           const parent = { id: job.id!, queue: job.queueQualifiedName };
           for (let k = 0; k < spec.targetShards; k++) {
-            await queue.add('deps-shard', { spec, k }, { jobId: ids.depsShard(k), attempts: spec.attempts ?? 3, failParentOnFailure: true, parent });
+            await queue.add('deps-shard', { spec: job.data.spec, k }, { jobId: ids.depsShard(k), attempts: spec.attempts ?? 3, failParentOnFailure: true, parent });
           }
           await job.updateData({ ...job.data, step: 'merge' });
         }

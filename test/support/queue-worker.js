@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // A covlasso/queue worker process for test/queue.test.ts, on the compiled build (dist/cjs):
-// REDIS_PORT, QUEUE_NAME; PAUSE_FIRST=1 pauses the first step it takes for ever (after printing
-// "paused <name> <id>"), so that the test can SIGKILL it mid-job. Prints "ready" once connected
+// REDIS_PORT, QUEUE_NAME; PAUSE_ON=<step name> pauses the first such step it takes for ever (after
+// printing "paused <name> <id>"), so that the test can SIGKILL it mid-job. Prints "ready" once connected
 // and "<active|completed|failed> <name> <id>" per step. SIGTERM closes it cleanly.
 'use strict';
 const path = require('node:path');
@@ -16,7 +16,7 @@ startWorker({
   threads: 1,
   onEvent: (e) => process.stdout.write(`${e.type} ${e.name} ${e.id}${e.error ? ` ${e.error.message}` : ''}\n`),
   beforeProcess: async (job) => {
-    if (process.env.PAUSE_FIRST !== '1' || paused) return;
+    if (job.name !== process.env.PAUSE_ON || paused) return;
     paused = true;
     process.stdout.write(`paused ${job.name} ${job.id}\n`);
     await new Promise(() => undefined); // never settles: the step stays active, its lock renewed, until the test kills us
