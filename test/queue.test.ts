@@ -42,6 +42,33 @@ describe('covlasso/queue without bullmq', () => {
   });
 });
 
+describe('submitJob: bad specs are typed before anything is queued', () => {
+  it('names, shard counts and rows', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'covlasso-queue-spec-'));
+    try {
+      const logits = path.join(dir, 'l.npy');
+      writeNpySync(logits, { shape: [10, 3], data: new Float32Array(30) });
+      const base: QueueJobSpec = { id: 'x', logits, workDir: dir, covShards: 2, targetShards: 2 };
+      const codeOf = async (s: QueueJobSpec): Promise<string | undefined> => {
+        try {
+          await submitJob(s, { connection: { host: '127.0.0.1', port: 1 } });
+        } catch (e) {
+          return (e as { code?: string }).code;
+        }
+        return undefined;
+      };
+      expect(await codeOf({ ...base, id: 'a:b' })).toBe('ERR_COVLASSO_INVALID_ARGUMENT');
+      expect(await codeOf({ ...base, covShards: 0 })).toBe('ERR_COVLASSO_SHARD');
+      expect(await codeOf({ ...base, targetShards: 1.5 })).toBe('ERR_COVLASSO_SHARD');
+      expect(await codeOf({ ...base, covShards: 11 })).toBe('ERR_COVLASSO_INVALID_ARGUMENT');
+      expect(await codeOf({ ...base, rows: [5, 20] })).toBe('ERR_COVLASSO_INVALID_ARGUMENT');
+      expect(await codeOf({ ...base, logits: path.join(dir, 'absent.npy') })).toBeDefined();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 const hasRedis = !spawnSync('redis-server', ['--version']).error;
 // eslint-disable-next-line no-console
 if (!hasRedis) console.warn('queue end-to-end tests skipped: redis-server is not installed (apt-get install redis-server; .ci/run does)');
@@ -132,8 +159,9 @@ suite('covlasso/queue on a real Redis with worker processes', () => {
   const spec = (id: string, extra: Partial<QueueJobSpec> = {}): QueueJobSpec => ({
     id, logits, workDir: path.join(dir, id), covShards: 3, targetShards: 5, lambdaRatio: 0.05, center: true, ...extra,
   });
+  const progress: Array<{ step: string; percent: number }> = [];
   const run = async (s: QueueJobSpec, queueName: string): Promise<{ existing: boolean }> => {
-    const job = await submitJob(s, { connection: connection(), queueName });
+    const job = await submitJob(s, { connection: connection(), queueName, onProgress: (p) => progress.push(p) });
     try {
       await job.finished();
       return { existing: job.existing };
@@ -173,6 +201,9 @@ suite('covlasso/queue on a real Redis with worker processes', () => {
     }
     const want = JSON.stringify(await findDependencies(await mergeCovarianceShards(shards), { lambdaRatio: 0.05, center: true }));
     expect(fs.readFileSync(jobFiles(s).out, 'utf8')).toBe(want);
+    // progress came back from the workers' steps, the final merge's last
+    expect(progress.some((p) => p.step === 'a-deps-merge' && p.percent === 100)).toBe(true);
+    expect(progress.every((p) => p.step.startsWith('a-') && p.percent >= 0 && p.percent <= 100)).toBe(true);
     // the steps were spread over the processes
     const busy = ready.filter((w) => /completed /.test(w.out)).length;
     expect(busy).toBeGreaterThanOrEqual(2);

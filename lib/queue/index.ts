@@ -97,6 +97,15 @@ export interface QueueJobResult {
   targets: number;
 }
 
+/** Options of {@link submitJob}. */
+export interface SubmitOptions extends QueueOptions {
+  /**
+   * Progress of the job's steps as their workers report it (`step` is the BullMQ job id, e.g.
+   * `<id>-deps-shard-3`; `percent` 0..100), until {@link SubmittedJob.close}.
+   */
+  onProgress?: (event: { step: string; percent: number }) => void;
+}
+
 /** A submitted job. */
 export interface SubmittedJob {
   /** The spec's id. */
@@ -161,7 +170,7 @@ async function checkSpec(spec: QueueJobSpec): Promise<QueueJobSpec> {
  * @throws CovlassoRangeError (`ERR_COVLASSO_INVALID_ARGUMENT`) / ShardError for a bad spec;
  *   OptionalDependencyError (`ERR_COVLASSO_OPTIONAL_DEPENDENCY`) without bullmq
  */
-export async function submitJob(spec: QueueJobSpec, options: QueueOptions): Promise<SubmittedJob> {
+export async function submitJob(spec: QueueJobSpec, options: SubmitOptions): Promise<SubmittedJob> {
   const bull = loadBullmq();
   const checked = await checkSpec(spec);
   const queueName = options.queueName ?? 'covlasso';
@@ -174,6 +183,12 @@ export async function submitJob(spec: QueueJobSpec, options: QueueOptions): Prom
   const events = new bull.QueueEvents(queueName, common);
   const ids = jobIds(checked.id);
   try {
+    const onProgress = options.onProgress;
+    if (onProgress) {
+      events.on('progress', ({ jobId, data }) => {
+        if (jobId.startsWith(`${checked.id}-`) && typeof data === 'number') onProgress({ step: jobId, percent: data });
+      });
+    }
     await events.waitUntilReady();
     const existing = (await queue.getJob(ids.root)) !== undefined;
     if (!existing) {
