@@ -214,6 +214,8 @@ suite('covlasso/queue on a real Redis with worker processes', () => {
     const before = snapshot(s.workDir);
     expect(await run(s, 'main')).toEqual({ existing: true });
     expect(snapshot(s.workDir)).toEqual(before);
+    // the same id with another spec is refused (its steps read the spec file)
+    await expect(submitJob({ ...s, lambdaRatio: 0.2 }, { connection: connection(), queueName: 'main' })).rejects.toMatchObject({ code: 'ERR_COVLASSO_INVALID_ARGUMENT' });
     // the same job under another id runs every step again: each finds its output verified and writes nothing
     expect(await run({ ...s, id: 'a-again' }, 'main')).toEqual({ existing: false });
     expect(workers.some((w) => /^completed deps-merge a-again-deps-merge$/m.test(w.out))).toBe(true);

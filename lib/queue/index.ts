@@ -178,6 +178,10 @@ export async function submitJob(spec: QueueJobSpec, options: SubmitOptions): Pro
   await fs.promises.mkdir(checked.workDir, { recursive: true });
   // The spec (names and target lists can be large) lives once on the shared file system; the steps carry its path.
   const specFile = jobFiles(checked).spec;
+  const previous = await fs.promises.readFile(specFile, 'utf8').catch(() => undefined);
+  if (previous !== undefined && previous !== JSON.stringify(checked)) {
+    throw new CovlassoRangeError('ERR_COVLASSO_INVALID_ARGUMENT', `job id '${checked.id}' already names another spec (${specFile}): choose a new id`);
+  }
   await writeJsonAtomically(specFile, checked, true);
   const queue = new bull.Queue(queueName, common);
   const events = new bull.QueueEvents(queueName, common);
