@@ -11,8 +11,10 @@ let paused = false;
 startWorker({
   connection: { host: '127.0.0.1', port: Number(process.env.REDIS_PORT) },
   queueName: process.env.QUEUE_NAME,
-  lockDuration: 3000,
-  stalledInterval: 1000,
+  // Short enough that the SIGKILL test recovers in seconds, long enough that a loaded machine's
+  // healthy workers renew their locks in time (every lockDuration / 2).
+  lockDuration: 8000,
+  stalledInterval: 2000,
   threads: 1,
   onEvent: (e) => process.stdout.write(`${e.type} ${e.name} ${e.id}${e.error ? ` ${e.error.message}` : ''}\n`),
   beforeProcess: async (job) => {
