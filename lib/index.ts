@@ -20,6 +20,8 @@ export {
   AccumulatorStateError,
   BackendUnavailableError,
   SafetensorsFormatError,
+  ShardError,
+  OptionalDependencyError,
 } from './runtime/errors';
 export type { CovlassoErrorCode } from './runtime/errors';
 export type { RunOptions, SyncRunOptions, BackendChoice } from './runtime/run';
@@ -40,6 +42,9 @@ export * from './lasso';
 
 // Neural dependencies within one model.
 export * from './dependencies';
+
+// Shards of the rows and of the targets, for any scheduler, and their merges.
+export * from './distributed';
 
 // The HTML report.
 export { renderReport } from './report';

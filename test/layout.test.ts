@@ -1,6 +1,8 @@
 /**
  * The shape of lib/: subsystems in layers, no import cycles, nothing in a lower layer importing a
- * higher one, and lib/index.ts the only public entry point (package.json's exports name nothing else).
+ * higher one, and lib/index.ts the public entry point, with lib/queue/index.ts (`covlasso/queue`,
+ * the only place that loads the optional peer dependency bullmq) the one other that package.json's
+ * exports name; nothing lib/index.ts reaches is in lib/queue.
  */
 import { describe, expect, it } from '@jest/globals';
 import * as fs from 'node:fs';
@@ -16,6 +18,8 @@ const LAYERS: string[][] = [
   ['lasso'],
   ['dependencies'],
   ['toolkit'],
+  ['distributed'],
+  ['queue'],
   ['report'],
   ['cli'],
   ['index.ts'],
@@ -89,8 +93,21 @@ describe('lib/ layout', () => {
     expect(upward).toEqual([]);
   });
 
-  it('exposes lib/index.ts as the only public entry point', () => {
+  it('exposes lib/index.ts and lib/queue/index.ts (covlasso/queue) as the only public entry points', () => {
     const pkg = JSON.parse(fs.readFileSync(path.resolve(lib, '..', 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
-    expect(Object.keys(pkg.exports).sort()).toEqual(['.', './package.json']);
+    expect(Object.keys(pkg.exports).sort()).toEqual(['.', './package.json', './queue']);
+  });
+
+  it('keeps bullmq out of the core: lib/index.ts never reaches lib/queue, and only lib/queue names bullmq', () => {
+    const reached = new Set<string>();
+    const visit = (file: string): void => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      for (const next of graph.get(file) ?? []) visit(next);
+    };
+    visit(path.join(lib, 'index.ts'));
+    expect([...reached].filter((f) => subsystem(f) === 'queue')).toEqual([]);
+    const naming = sourceFiles(lib).filter((f) => subsystem(f) !== 'queue' && /['"]bullmq['"]/.test(fs.readFileSync(f, 'utf8')));
+    expect(naming.map((f) => path.relative(lib, f))).toEqual([]);
   });
 });

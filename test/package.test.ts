@@ -196,6 +196,27 @@ console.log(JSON.stringify({ same: esm.NativeUnavailableError === cjs.NativeUnav
     expect(nodeJson(script, app, 'mjs')).toEqual({ same: true });
   });
 
+  it('covlasso/queue (CJS and ESM) loads without its optional peers and says to install them', () => {
+    expect(tarFiles).toEqual(expect.arrayContaining(['dist/cjs/queue/index.js', 'dist/cjs/queue/index.d.ts', 'dist/esm/queue.mjs']));
+    expect(fs.existsSync(path.join(app, 'node_modules', 'bullmq'))).toBe(false);
+    const cjs = `
+const q = require('covlasso/queue');
+let error;
+try { q.loadBullmq(); } catch (e) { error = e; }
+console.log(JSON.stringify({ submit: typeof q.submitJob, code: error && error.code, typed: error instanceof require('covlasso').OptionalDependencyError, message: error && error.message }));
+`;
+    const want = { submit: 'function', code: 'ERR_COVLASSO_OPTIONAL_DEPENDENCY', typed: true, message: expect.stringContaining('npm install bullmq') };
+    expect(nodeJson(cjs, app, 'cjs')).toEqual(want);
+    const esm = `
+import { loadBullmq, submitJob } from 'covlasso/queue';
+import { OptionalDependencyError } from 'covlasso';
+let error;
+try { loadBullmq(); } catch (e) { error = e; }
+console.log(JSON.stringify({ submit: typeof submitJob, code: error && error.code, typed: error instanceof OptionalDependencyError, message: error && error.message }));
+`;
+    expect(nodeJson(esm, app, 'mjs')).toEqual(want);
+  });
+
   it('`npx covlasso --help` runs the bin (when the tarball has the CLI)', () => {
     if (!tarFiles.includes('dist/cjs/cli/main.js')) {
       console.warn('package.test: dist/cjs/cli/main.js is not in the tarball yet; skipping the bin check');

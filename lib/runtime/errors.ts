@@ -26,6 +26,8 @@ export const ERROR_CODES = [
   'ERR_COVLASSO_OUT_OF_MEMORY',
   'ERR_COVLASSO_BACKEND_UNAVAILABLE',
   'ERR_COVLASSO_NATIVE_UNAVAILABLE',
+  'ERR_COVLASSO_SHARD',
+  'ERR_COVLASSO_OPTIONAL_DEPENDENCY',
   'ERR_COVLASSO_INTERNAL',
 ] as const;
 
@@ -162,6 +164,25 @@ export class JsonFormatError extends CovlassoError {
 }
 
 /**
+ * A shard does not fit: a shard spec `k/n` out of range, or a shard file (a `.cov` state or a
+ * partial dependency result) that is missing, corrupted, of another job (options, covariance),
+ * duplicated or absent from a merge. `shard` names the shard index when known, `file` the file.
+ * `code === 'ERR_COVLASSO_SHARD'`.
+ */
+export class ShardError extends CovlassoError {
+  /** The shard's index k, when the error concerns one shard. */
+  readonly shard?: number;
+  /** The shard file concerned, when there is one. */
+  readonly file?: string;
+  constructor(message: string, options?: { shard?: number; file?: string; cause?: unknown }) {
+    super('ERR_COVLASSO_SHARD', message, { cause: options?.cause });
+    this.name = 'ShardError';
+    if (options?.shard !== undefined) this.shard = options.shard;
+    if (options?.file !== undefined) this.file = options.file;
+  }
+}
+
+/**
  * `covlasso deps --strict`: some target's solve stopped at `maxIter` without its certificate
  * (the output was written; the exit status is 3). `code === 'ERR_COVLASSO_NOT_CONVERGED'`.
  */
@@ -172,5 +193,16 @@ export class NotConvergedError extends CovlassoError {
     super('ERR_COVLASSO_NOT_CONVERGED', message);
     this.name = 'NotConvergedError';
     this.unconverged = unconverged;
+  }
+}
+
+/**
+ * An optional peer dependency a feature needs is not installed (e.g. `bullmq` for
+ * `covlasso/queue`); the message says what to install. `code === 'ERR_COVLASSO_OPTIONAL_DEPENDENCY'`.
+ */
+export class OptionalDependencyError extends CovlassoError {
+  constructor(message: string, cause?: unknown) {
+    super('ERR_COVLASSO_OPTIONAL_DEPENDENCY', message, { cause });
+    this.name = 'OptionalDependencyError';
   }
 }
