@@ -80,39 +80,50 @@ inline __attribute__((always_inline)) ScanFlags scan_values(const T* p, int64_t 
   using U = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
   constexpr U kExp = sizeof(T) == 4 ? U(0x7f800000u) : U(0x7ff0000000000000ull);
   constexpr U kAbs = sizeof(T) == 4 ? U(0x7fffffffu) : U(0x7fffffffffffffffull);
-  U bad = 0, range = 0;
+  // The largest |x| bits, and the smallest of |x| bits − 1 (0 wraps to the top, so exact zeros
+  // never count as small): two running extremes, no compare per element.
+  U largest = 0, smallest_less_one = ~U(0);
   for (int64_t c = 0; c < n; ++c) {
     U u;
     std::memcpy(&u, p + c, sizeof u);
-    bad |= U((u & kExp) == kExp);
-    if constexpr (sizeof(T) == 4) {
-      const U a = u & kAbs;
-      range |= U(a >= kF32SafeMaxBits) | U(a != 0 && a < kF32SafeMinBits);
-    }
+    const U a = u & kAbs;
+    largest = a > largest ? a : largest;
+    if constexpr (sizeof(T) == 4) smallest_less_one = a - 1 < smallest_less_one ? a - 1 : smallest_less_one;
   }
-  return {bad != 0, range != 0};
+  ScanFlags flags;
+  flags.non_finite = largest >= kExp;
+  if constexpr (sizeof(T) == 4) flags.outside_f32_range = largest >= kF32SafeMaxBits || smallest_less_one < kF32SafeMinBits - 1;
+  return flags;
 }
 #ifdef COVLASSO_X86_SIMD
 template <typename T>
 __attribute__((target("avx512f"))) ScanFlags scan_values_avx512(const T* p, int64_t n) {
   constexpr int64_t L = 64 / sizeof(T);
   int64_t c = 0;
-  __mmask16 bad = 0, range = 0;
-  for (; c + L <= n; c += L) {  // |x| >= Inf, or unordered (NaN)
-    if constexpr (sizeof(T) == 4) {
-      const __m512i a = _mm512_and_si512(_mm512_loadu_si512(reinterpret_cast<const float*>(p) + c), _mm512_set1_epi32(0x7fffffff));
-      bad |= _mm512_cmpge_epu32_mask(a, _mm512_set1_epi32(0x7f800000));
-      range |= _mm512_cmpge_epu32_mask(a, _mm512_set1_epi32(static_cast<int>(kF32SafeMaxBits)));
-      range |= _mm512_mask_cmplt_epu32_mask(_mm512_test_epi32_mask(a, a), a, _mm512_set1_epi32(static_cast<int>(kF32SafeMinBits)));
-    } else {
+  ScanFlags flags;
+  if constexpr (sizeof(T) == 4) {
+    const __m512i abs_mask = _mm512_set1_epi32(0x7fffffff), one = _mm512_set1_epi32(1);
+    __m512i largest = _mm512_setzero_si512(), smallest_less_one = _mm512_set1_epi32(-1);
+    for (; c + L <= n; c += L) {
+      const __m512i a = _mm512_and_si512(_mm512_loadu_si512(reinterpret_cast<const float*>(p) + c), abs_mask);
+      largest = _mm512_max_epu32(largest, a);
+      smallest_less_one = _mm512_min_epu32(smallest_less_one, _mm512_sub_epi32(a, one));
+    }
+    const uint32_t big = _mm512_reduce_max_epu32(largest), small = _mm512_reduce_min_epu32(smallest_less_one);
+    flags.non_finite = big >= 0x7f800000u;
+    flags.outside_f32_range = big >= kF32SafeMaxBits || small < kF32SafeMinBits - 1;
+  } else {
+    __mmask8 bad = 0;
+    for (; c + L <= n; c += L) {  // |x| >= Inf, or unordered (NaN)
       const __m512d a = _mm512_abs_pd(_mm512_loadu_pd(reinterpret_cast<const double*>(p) + c));
       bad |= _mm512_cmp_pd_mask(a, _mm512_set1_pd(std::numeric_limits<double>::infinity()), _CMP_NLT_UQ);
     }
+    flags.non_finite = bad != 0;
   }
-  ScanFlags rest = scan_values(p + c, n - c);
-  rest.non_finite |= bad != 0;
-  rest.outside_f32_range |= range != 0;
-  return rest;
+  const ScanFlags rest = scan_values(p + c, n - c);
+  flags.non_finite |= rest.non_finite;
+  flags.outside_f32_range |= rest.outside_f32_range;
+  return flags;
 }
 #endif
 
