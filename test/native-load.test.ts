@@ -14,7 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CovlassoError, NativeLoadError, NativeUnavailableError } from '../lib';
 import { loadNativeFrom, nativeBinaryPath } from '../lib/runtime/native';
-import { diagnoseLoadError, type NativeHostInfo } from '../lib/runtime/native-load';
+import { diagnoseLoadError, hostInfo, type NativeHostInfo } from '../lib/runtime/native-load';
 import { CHILD_PROCESS_TEST_TIMEOUT } from './support/helpers';
 
 jest.setTimeout(CHILD_PROCESS_TEST_TIMEOUT);
@@ -22,7 +22,7 @@ jest.setTimeout(CHILD_PROCESS_TEST_TIMEOUT);
 const root = path.resolve(__dirname, '..');
 const real = nativeBinaryPath();
 const linux = process.platform === 'linux';
-const glibc = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header?.glibcVersionRuntime;
+const glibc = hostInfo().glibc;
 const elfIt = linux && real ? it : it.skip;
 const glibcIt = linux && glibc && real ? it : it.skip;
 

@@ -42,8 +42,11 @@ export interface NativeLoadDiagnosis {
 
 /** This system as the messages describe it: platform, arch, Node, and the C library. */
 export interface NativeHostInfo {
+  /** `process.platform`. */
   platform: string;
+  /** `process.arch`. */
   arch: string;
+  /** Node's version, without the v. */
   node: string;
   /** glibc's version at run time ("2.36"), or undefined off glibc. */
   glibc?: string;

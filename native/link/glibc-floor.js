@@ -31,7 +31,9 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 
+/** The glibc version the binary may need at most, unless COVLASSO_GLIBC_FLOOR says otherwise. */
 const DEFAULT_FLOOR = '2.17';
+/** The oldest floor modelled (earlier, clock_* and others lived in other libraries). */
 const MIN_FLOOR = '2.17';
 
 // Symbols that glibc 2.34 moved into libc.so.6 from these libraries: at a floor before 2.34 the
@@ -130,14 +132,14 @@ function stubAssembly(symbols) {
   const lines = [];
   for (const s of symbols) {
     if (s.type === 'FUNC' || s.type === 'IFUNC') {
-      lines.push('.text', `.globl ${s.name}`, `.type ${s.name}, @function`, `${s.name}:`, 'ret');
+      lines.push('.text', `.globl ${s.name}`, `.type ${s.name}, %function`, `${s.name}:`, 'ret');
     } else {
       const size = Math.max(1, s.size);
-      lines.push(s.type === 'TLS' ? '.section .tbss,"awT",@nobits' : '.bss', `.globl ${s.name}`, `.type ${s.name}, ${s.type === 'TLS' ? '@tls_object' : '@object'}`,
+      lines.push(s.type === 'TLS' ? '.section .tbss,"awT",%nobits' : '.bss', `.globl ${s.name}`, `.type ${s.name}, ${s.type === 'TLS' ? '%tls_object' : '%object'}`,
         `.size ${s.name}, ${size}`, `${s.name}:`, `.zero ${size}`);
     }
   }
-  lines.push('.section .note.GNU-stack,"",@progbits', '');
+  lines.push('.section .note.GNU-stack,"",%progbits', '');
   return lines.join('\n');
 }
 
@@ -307,6 +309,12 @@ function writeStubs(dir, floorText) {
   return args;
 }
 
+/**
+ * The link arguments for a build whose stubs go into `dir`: none off glibc Linux, with the floor
+ * off, or (with a warning, unless COVLASSO_GLIBC_FLOOR_STRICT) when writing the stubs fails.
+ * @param {string} dir
+ * @returns {string[]}
+ */
 function linkArgs(dir) {
   const strict = /^(1|on|true|yes)$/i.test(process.env.COVLASSO_GLIBC_FLOOR_STRICT || '');
   try {
