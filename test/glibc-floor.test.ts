@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { nativeBinaryPath } from '../lib/runtime/native';
-import { PREBUILT_GLIBC_FLOOR } from '../lib/runtime/native-load';
+import { hostInfo, PREBUILT_GLIBC_FLOOR } from '../lib/runtime/native-load';
 import { CHILD_PROCESS_TEST_TIMEOUT } from './support/helpers';
 import { dynamicSymbols, hasObjdump, neededLibraries, newestVersions, portabilityProblems } from './support/elf';
 
@@ -23,7 +23,7 @@ const script = path.join(root, 'native', 'link', 'glibc-floor.js');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const floorScript = require(script) as { DEFAULT_FLOOR: string };
 const binary = nativeBinaryPath();
-const glibc = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header?.glibcVersionRuntime;
+const glibc = hostInfo().glibc;
 
 const skipWhy =
   process.platform !== 'linux'
@@ -44,9 +44,12 @@ afterAll(() => {
 });
 
 describe('glibc floor of the native binary (objdump -T)', () => {
-  it('the floor is 2.17 in native/link/glibc-floor.js and the load-error messages', () => {
+  it('the floor is 2.17 in native/link/glibc-floor.js, the load-error messages and the README', () => {
     expect(floorScript.DEFAULT_FLOOR).toBe('2.17');
     expect(PREBUILT_GLIBC_FLOOR).toBe(floorScript.DEFAULT_FLOOR);
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    expect(readme).toContain(`glibc ${floorScript.DEFAULT_FLOOR} or newer`);
+    expect(readme).toContain(`\`GLIBC_${floorScript.DEFAULT_FLOOR}\` at most`);
   });
 
   elfIt(`needs GLIBC_${floorScript.DEFAULT_FLOOR} at most, no GLIBCXX_/CXXABI_, and no unversioned C library symbol`, () => {

@@ -1,7 +1,9 @@
 /**
  * The published package, as a user gets it: `npm pack` (which runs `prepack`: TypeScript build +
  * the N-API prebuilt binary), then `npm install <tarball>` into an empty project with npm's
- * defaults (npm 11 blocks dependency install scripts, so no source build happens there), then
+ * defaults (the install script, node-gyp-build, finds that the prebuilt loads and builds nothing;
+ * npm 11 may skip the script altogether, and a second install with --ignore-scripts checks that
+ * nothing depends on it), then
  * CommonJS, ESM and the CLI from that project, in child processes.
  *
  * The tarball is packed from a temporary copy of the working tree (tracked and untracked,
@@ -147,7 +149,8 @@ describe('npm pack + install into an empty project (npm defaults, prebuilt binar
     app = path.join(work, 'app');
     fs.mkdirSync(app);
     fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
-    // npm's defaults: no --allow-scripts, so covlasso's install script (node-gyp-build) is skipped.
+    // npm's defaults: covlasso's install script (node-gyp-build) runs unless npm blocks it, and
+    // only checks that the prebuilt loads.
     mustRun(npm, ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund'], app);
     installed = path.join(app, 'node_modules', 'covlasso');
   }, SETUP_TIMEOUT);
@@ -222,6 +225,14 @@ console.log(JSON.stringify({ code: error && error.code, load: error instanceof c
     fs.writeFileSync(file, script);
     const r = spawnSync(process.execPath, [file], { cwd: app, encoding: 'utf8', env: { ...process.env, LIBC: 'musl' } });
     expect(JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}')).toEqual({ code: 'ERR_COVLASSO_NATIVE_UNAVAILABLE', load: false });
+  });
+
+  it('works installed with --ignore-scripts (the prebuilt needs no install script)', () => {
+    const bare = path.join(work, 'app-ignore-scripts');
+    fs.mkdirSync(bare);
+    fs.writeFileSync(path.join(bare, 'package.json'), JSON.stringify({ name: 'app-bare', version: '1.0.0', private: true }));
+    mustRun(npm, ['install', tarball, '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], bare);
+    expectRightNumbers(nodeJson(CJS_CHECK, bare, 'cjs') as CheckResult);
   });
 
   it('installed without a source build (install scripts blocked, binary from prebuilds/)', () => {

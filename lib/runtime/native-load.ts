@@ -162,8 +162,8 @@ export function diagnoseLoadError(file: string, error: unknown, host: NativeHost
   const message = loaderMessage(error);
   const here = `${host.platform}-${host.arch}`;
   const rebuild =
-    'build it from source on this machine: `npm rebuild covlasso --build-from-source` (npm 11, which blocks the install ' +
-    'scripts of dependencies, first needs `npm approve-scripts covlasso`); it needs a C++17 compiler, Python 3 and make';
+    'build it from source on this machine: `npm rebuild covlasso --build-from-source` (where install scripts need approval, ' +
+    '`npm install-scripts approve covlasso` first); it needs a C++17 compiler, Python 3 and make';
   const reinstall = 'reinstall it on this machine: `rm -rf node_modules/covlasso && npm install covlasso`';
   const code = (error as { code?: string } | null)?.code;
 
