@@ -124,6 +124,18 @@
               }
             ]
           }
+        ],
+        [
+          "OS=='linux'",
+          {
+            "ldflags": [
+              "-static-libstdc++",
+              "-Wl,--exclude-libs,ALL"
+            ],
+            "libraries": [
+              "<!@(node native/link/glibc-floor.js link build/glibc-floor)"
+            ]
+          }
         ]
       ]
     }

@@ -17,6 +17,7 @@ export {
   NpyFormatError,
   CovlassoAbortError,
   NativeUnavailableError,
+  NativeLoadError,
   AccumulatorStateError,
   BackendUnavailableError,
   SafetensorsFormatError,
@@ -24,6 +25,7 @@ export {
   OptionalDependencyError,
 } from './runtime/errors';
 export type { CovlassoErrorCode } from './runtime/errors';
+export type { NativeLoadProblem } from './runtime/native-load';
 export type { RunOptions, SyncRunOptions, BackendChoice } from './runtime/run';
 export { backends } from './runtime/backends';
 export type { BackendInfo } from './runtime/backends';

@@ -1,7 +1,12 @@
 #!/usr/bin/env node
-// `npm run prebuildify` (run by `prepack`): builds the N-API prebuilt binary that ships in the
-// tarball, prebuilds/<platform>-<arch>/covlasso.napi.node, which node-gyp-build loads for users
-// whose npm blocks dependency install scripts (npm 11's default).
+// `npm run build:prebuild` (run by `prepack`): builds the N-API prebuilt binary that ships in the
+// tarball, prebuilds/<platform>-<arch>/covlasso.node (covlasso.glibc.node on Linux), which
+// node-gyp-build loads for users whose npm blocks dependency install scripts (npm 11's default).
+//
+// - Linux: the file name carries the libc tag (prebuildify's tagLibc), so node-gyp-build on a
+//   musl system (Alpine) skips this glibc binary instead of failing to load it; and the glibc
+//   floor (native/link/glibc-floor.js, binding.gyp) is strict here: a prebuilt that would need
+//   this machine's newer glibc is a build error, not a warning.
 //
 // - Offline: node-gyp is given the running Node's local headers (--nodedir through
 //   npm_config_nodedir) and the running Node version as target, so nothing is downloaded.
@@ -18,6 +23,8 @@ const { localNodeDir } = require('./local-node-headers');
 
 const root = path.resolve(__dirname, '..');
 const prebuildify = require(require.resolve('prebuildify', { paths: [root] }));
+
+process.env.COVLASSO_GLIBC_FLOOR_STRICT = '1';
 
 const nodedir = localNodeDir();
 if (nodedir) process.env.npm_config_nodedir = nodedir;
@@ -50,6 +57,10 @@ try {
   throw error;
 }
 
+// Only this build's binary ships: a binary left from an earlier build (say, an untagged
+// covlasso.node) would otherwise travel in the tarball next to it.
+fs.rmSync(path.join(root, 'prebuilds', `${process.platform}-${process.arch}`), { recursive: true, force: true });
+
 const gyp = nodeGypCommand();
 // A node-gyp.js path is run by this node through a shell (it need not be executable itself).
 const viaNode = gyp.endsWith('.js');
@@ -59,6 +70,7 @@ prebuildify(
     out: root,
     napi: true,
     strip: true,
+    tagLibc: process.platform === 'linux',
     targets: [{ runtime: 'node', target: process.versions.node }],
     nodeGyp: viaNode ? `"${process.execPath}" "${gyp}"` : gyp,
     ...(viaNode ? { shell: process.platform === 'win32' ? true : '/bin/sh' } : {}),

@@ -9,8 +9,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { hostInfo } from '../lib/runtime/native-load';
+import { hasObjdump, portabilityProblems } from './support/elf';
 
 const root = path.resolve(__dirname, '..');
+const glibcRuntime = hostInfo().glibc;
 
 function cppFiles(dir: string): string[] {
   return fs
@@ -71,6 +74,11 @@ describe('cmake-js build (npm run build:cmake)', () => {
       expect(r.stdout + r.stderr).not.toMatch(/Downloading distribution files/i);
       const binary = path.join(out, 'Release', 'covlasso.node');
       expect(fs.existsSync(binary)).toBe(true);
+      // The same glibc floor and static libstdc++ as binding.gyp's build (test/glibc-floor.test.ts).
+      if (process.platform === 'linux' && hasObjdump && fs.existsSync(path.join(out, 'glibc-floor', 'floor'))) {
+        expect(portabilityProblems(binary, fs.readFileSync(path.join(out, 'glibc-floor', 'floor'), 'utf8').trim())).toEqual([]);
+      }
+      if (process.platform === 'linux') expect(fs.existsSync(path.join(out, 'glibc-floor', 'floor'))).toBe(!!glibcRuntime);
 
       // The raw addon API (what lib/covariance.ts passes), in a child process so the test
       // process never holds two copies of the addon.

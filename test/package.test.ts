@@ -1,23 +1,33 @@
 /**
  * The published package, as a user gets it: `npm pack` (which runs `prepack`: TypeScript build +
  * the N-API prebuilt binary), then `npm install <tarball>` into an empty project with npm's
- * defaults (npm 11 blocks dependency install scripts, so no source build happens there), then
+ * defaults (the install script, node-gyp-build, finds that the prebuilt loads and builds nothing;
+ * npm 11 may skip the script altogether, and a second install with --ignore-scripts checks that
+ * nothing depends on it), then
  * CommonJS, ESM and the CLI from that project, in child processes.
  *
  * The tarball is packed from a temporary copy of the working tree (tracked and untracked,
  * non-ignored files, with node_modules linked), so this test never rewrites the working tree's
  * dist/, prebuilds/ or build/ that other processes may be using.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PREBUILT_GLIBC_FLOOR } from '../lib/runtime/native-load';
+import { hasObjdump, neededLibraries, newestVersions, portabilityProblems } from './support/elf';
+import { CHILD_PROCESS_TEST_TIMEOUT } from './support/helpers';
 
 const root = path.resolve(__dirname, '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
-const SETUP_TIMEOUT = 300_000;
+// Packing builds the native prebuilt (minutes on a loaded machine): jest's generous child-process timeout.
+const SETUP_TIMEOUT = CHILD_PROCESS_TEST_TIMEOUT;
+jest.setTimeout(CHILD_PROCESS_TEST_TIMEOUT);
+/** The prebuilt's name: tagged with its libc on Linux (scripts/prebuild.js), so musl systems skip the glibc binary. */
+const PREBUILT = process.platform === 'linux' ? 'covlasso.glibc.node' : 'covlasso.node';
+const prebuiltRel = `prebuilds/${process.platform}-${process.arch}/${PREBUILT}`;
 
 let work: string;
 let tarball: string;
@@ -115,7 +125,7 @@ function expectRightNumbers(r: CheckResult): void {
   expect(r.converged).toEqual([1, 1, 1]);
   // The addon came from the tarball's prebuilds/, not from a source build.
   expect(r.loaded).toHaveLength(1);
-  expect(r.loaded[0]).toContain(path.join('node_modules', 'covlasso', 'prebuilds', `${process.platform}-${process.arch}`));
+  expect(r.loaded[0]).toContain(path.join('node_modules', 'covlasso', ...prebuiltRel.split('/')));
 }
 
 describe('npm pack + install into an empty project (npm defaults, prebuilt binary)', () => {
@@ -139,7 +149,8 @@ describe('npm pack + install into an empty project (npm defaults, prebuilt binar
     app = path.join(work, 'app');
     fs.mkdirSync(app);
     fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
-    // npm's defaults: no --allow-scripts, so covlasso's install script (node-gyp-build) is skipped.
+    // npm's defaults: covlasso's install script (node-gyp-build) runs unless npm blocks it, and
+    // only checks that the prebuilt loads.
     mustRun(npm, ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund'], app);
     installed = path.join(app, 'node_modules', 'covlasso');
   }, SETUP_TIMEOUT);
@@ -154,22 +165,85 @@ describe('npm pack + install into an empty project (npm defaults, prebuilt binar
     }
     expect(tarFiles.some((f) => /^native\/core\/.+\.cpp$/.test(f))).toBe(true);
     expect(tarFiles.some((f) => /^native\/binding\/.+\.cpp$/.test(f))).toBe(true);
-    expect(tarFiles).toContain(`prebuilds/${process.platform}-${process.arch}/covlasso.node`);
+    expect(tarFiles.filter((f) => f.startsWith('prebuilds/'))).toEqual([prebuiltRel]);
     if (fs.existsSync(path.join(root, 'README.md'))) expect(tarFiles).toContain('README.md');
     const banned = /^(test|tests|bench|node_modules|build|build-cmake|lib|scripts|\.ci)\//;
     expect(tarFiles.filter((f) => banned.test(f))).toEqual([]);
     expect(tarFiles.filter((f) => f.endsWith('.tgz') || f.endsWith('.o'))).toEqual([]);
   });
 
+  it('tarball ships LICENSE (MIT, as package.json says) and CHANGELOG.md, and no source map pointing at a file it lacks', () => {
+    expect(tarFiles).toEqual(expect.arrayContaining(['LICENSE', 'CHANGELOG.md']));
+    const pkg = JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8')) as { license: string; keywords?: string[] };
+    expect(pkg.license).toBe('MIT');
+    expect(fs.readFileSync(path.join(installed, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n/);
+    expect(pkg.keywords).toEqual(expect.arrayContaining(['lasso', 'covariance']));
+    expect(fs.readFileSync(path.join(installed, 'CHANGELOG.md'), 'utf8')).toContain('## [0.1.0]');
+    // A map's sources must ship or be inlined (sourcesContent); a sourceMappingURL must name a shipped map.
+    const dangling: string[] = [];
+    for (const f of tarFiles) {
+      if (f.endsWith('.map')) {
+        const map = JSON.parse(fs.readFileSync(path.join(installed, f), 'utf8')) as { sources: string[]; sourceRoot?: string; sourcesContent?: (string | null)[] };
+        map.sources.forEach((src, i) => {
+          const rel = path.posix.normalize(path.posix.join(path.posix.dirname(f), map.sourceRoot ?? '', src));
+          if (!tarFiles.includes(rel) && typeof map.sourcesContent?.[i] !== 'string') dangling.push(`${f} -> ${rel}`);
+        });
+      } else if (/\.(c|m)?js$/.test(f)) {
+        const url = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(fs.readFileSync(path.join(installed, f), 'utf8'))?.[1];
+        if (url && !url.startsWith('data:') && !tarFiles.includes(path.posix.normalize(path.posix.join(path.posix.dirname(f), url)))) dangling.push(`${f} -> ${url}`);
+      }
+    }
+    expect(dangling).toEqual([]);
+  });
+
+  it('engines.node is what CI tests (Node 20), and this Node satisfies it', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8')) as { engines: { node: string } };
+    expect(pkg.engines.node).toBe('>=20');
+    expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(20);
+  });
+
+  it('the prebuilt binary needs glibc 2.17 at most and no GLIBCXX_/CXXABI_ version (objdump -T)', () => {
+    if (process.platform !== 'linux' || !hasObjdump) {
+      console.warn(`package.test: skipping the symbol-version check: ${process.platform !== 'linux' ? 'not Linux' : 'objdump (binutils) is not installed'}`);
+      return;
+    }
+    const binary = path.join(installed, ...prebuiltRel.split('/'));
+    console.log(`package.test: the prebuilt needs ${JSON.stringify(newestVersions(binary))}`);
+    expect(portabilityProblems(binary, PREBUILT_GLIBC_FLOOR)).toEqual([]);
+    expect(neededLibraries(binary).filter((l) => l.startsWith('libstdc++'))).toEqual([]);
+  });
+
+  it('a musl system (LIBC=musl, which node-gyp-build reads) does not pick the glibc prebuilt: NativeUnavailableError', () => {
+    if (process.platform !== 'linux') return;
+    const script = `
+const c = require('covlasso');
+let error;
+try { c.covarianceSync(new c.Matrix(1, 1, new Float64Array([1]))); } catch (e) { error = e; }
+console.log(JSON.stringify({ code: error && error.code, load: error instanceof c.NativeLoadError }));
+`;
+    const file = path.join(app, 'check-musl.cjs');
+    fs.writeFileSync(file, script);
+    const r = spawnSync(process.execPath, [file], { cwd: app, encoding: 'utf8', env: { ...process.env, LIBC: 'musl' } });
+    expect(JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}')).toEqual({ code: 'ERR_COVLASSO_NATIVE_UNAVAILABLE', load: false });
+  });
+
+  it('works installed with --ignore-scripts (the prebuilt needs no install script)', () => {
+    const bare = path.join(work, 'app-ignore-scripts');
+    fs.mkdirSync(bare);
+    fs.writeFileSync(path.join(bare, 'package.json'), JSON.stringify({ name: 'app-bare', version: '1.0.0', private: true }));
+    mustRun(npm, ['install', tarball, '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], bare);
+    expectRightNumbers(nodeJson(CJS_CHECK, bare, 'cjs') as CheckResult);
+  });
+
   it('installed without a source build (install scripts blocked, binary from prebuilds/)', () => {
     expect(fs.existsSync(path.join(installed, 'build'))).toBe(false);
-    expect(fs.existsSync(path.join(installed, 'prebuilds', `${process.platform}-${process.arch}`, 'covlasso.node'))).toBe(true);
+    expect(fs.existsSync(path.join(installed, ...prebuiltRel.split('/')))).toBe(true);
   });
 
   it('the prebuilt binary carries the CUDA backend exactly when the packing machine has nvcc', () => {
     const nvcc = spawnSync(process.execPath, [path.join(root, 'native', 'cuda', 'build-config.js'), 'enabled'], { encoding: 'utf8' });
     const withCuda = nvcc.stdout.trim() === '1';
-    const binary = path.join(installed, 'prebuilds', `${process.platform}-${process.arch}`, 'covlasso.node');
+    const binary = path.join(installed, ...prebuiltRel.split('/'));
     expect(fs.readFileSync(binary).includes('.nv_fatbin')).toBe(withCuda);
     const cuda = nodeJson(`console.log(JSON.stringify(require('covlasso').backends().find((b) => b.name === 'cuda')));`, app, 'cjs') as {
       compiled: boolean;

@@ -11,7 +11,7 @@ import {
   writeAccumulatorState,
   writeAccumulatorStateSync,
 } from './state-file';
-import { AccumulatorStateError, CovlassoError, CovlassoRangeError, CovlassoTypeError } from '../runtime/errors';
+import { AccumulatorStateError, CovlassoError, CovlassoRangeError, CovlassoTypeError, NativeUnavailableError } from '../runtime/errors';
 import { asMatrix, Matrix, MatrixLike, nativeMatrix, nativeMatrixForAsync } from '../runtime/matrix';
 import { checkMomentOptions, checkProductPrecision, MomentOptions, ProductOptions } from './options';
 import { loadNative } from '../runtime/native';
@@ -191,7 +191,7 @@ export class CovarianceAccumulator {
       if (symmetric && colsY !== colsX) throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `a symmetric state needs colsX == colsY, got ${colsX} and ${colsY}`);
       acc.native = runSync(() => new (loadNative().MomentAccumulator)(colsX, colsY, symmetric, state));
     } catch (error) {
-      if (error instanceof CovlassoError && error.code !== 'ERR_COVLASSO_NATIVE_UNAVAILABLE') {
+      if (error instanceof CovlassoError && !(error instanceof NativeUnavailableError)) {
         throw new AccumulatorStateError(`invalid accumulator state: ${error.message}`, error);
       }
       throw error;

@@ -3,6 +3,7 @@
  * `code` (`ERR_COVLASSO_*`) that programs can switch on; messages are for people and may change.
  * @module
  */
+import type { NativeLoadProblem } from './native-load';
 
 /**
  * Every stable error code covlasso uses: the same list, in the same order, as the core's
@@ -26,6 +27,7 @@ export const ERROR_CODES = [
   'ERR_COVLASSO_OUT_OF_MEMORY',
   'ERR_COVLASSO_BACKEND_UNAVAILABLE',
   'ERR_COVLASSO_NATIVE_UNAVAILABLE',
+  'ERR_COVLASSO_NATIVE_LOAD_FAILED',
   'ERR_COVLASSO_SHARD',
   'ERR_COVLASSO_OPTIONAL_DEPENDENCY',
   'ERR_COVLASSO_INTERNAL',
@@ -106,11 +108,46 @@ export class CovlassoAbortError extends CovlassoError {
   }
 }
 
-/** The native addon could not be loaded (no prebuilt binary for this platform and no source build). */
+/**
+ * The native addon could not be loaded: no prebuilt binary for this platform and no source build
+ * (`code === 'ERR_COVLASSO_NATIVE_UNAVAILABLE'`), or, as its subclass {@link NativeLoadError}, a
+ * binary that the system loader refused (`'ERR_COVLASSO_NATIVE_LOAD_FAILED'`).
+ */
 export class NativeUnavailableError extends CovlassoError {
-  constructor(message: string, cause?: unknown) {
-    super('ERR_COVLASSO_NATIVE_UNAVAILABLE', message, { cause });
+  /**
+   * @param message for people
+   * @param cause the underlying error (node-gyp-build's, or the loader's)
+   * @param code set by {@link NativeLoadError}; `'ERR_COVLASSO_NATIVE_UNAVAILABLE'` otherwise
+   */
+  constructor(message: string, cause?: unknown, code: 'ERR_COVLASSO_NATIVE_UNAVAILABLE' | 'ERR_COVLASSO_NATIVE_LOAD_FAILED' = 'ERR_COVLASSO_NATIVE_UNAVAILABLE') {
+    super(code, message, { cause });
     this.name = 'NativeUnavailableError';
+  }
+}
+
+/**
+ * A native binary was found but the system loader refused it. The message says why, with the
+ * loader's own words (a missing GLIBC_ version, another architecture, a corrupted file, …), and
+ * what to do; `problem` names the kind for programs. `code === 'ERR_COVLASSO_NATIVE_LOAD_FAILED'`.
+ */
+export class NativeLoadError extends NativeUnavailableError {
+  /** The binary that failed to load. */
+  readonly binaryPath: string;
+  /** What went wrong (see {@link NativeLoadProblem}). */
+  readonly problem: NativeLoadProblem;
+  /** The loader's message (first line), e.g. "…/libc.so.6: version `GLIBC_2.34' not found (required by …)". */
+  readonly loaderMessage: string;
+  /**
+   * @param message the whole explanation, for people
+   * @param details the binary, the problem and the loader's message
+   * @param cause the loader's error
+   */
+  constructor(message: string, details: { binaryPath: string; problem: NativeLoadProblem; loaderMessage: string }, cause?: unknown) {
+    super(message, cause, 'ERR_COVLASSO_NATIVE_LOAD_FAILED');
+    this.name = 'NativeLoadError';
+    this.binaryPath = details.binaryPath;
+    this.problem = details.problem;
+    this.loaderMessage = details.loaderMessage;
   }
 }
 

@@ -7,7 +7,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { NativeUnavailableError } from './errors';
+import { NativeLoadError, NativeUnavailableError } from './errors';
+import { diagnoseLoadError, hostInfo, loadErrorMessage, loaderMessage, truncation } from './native-load';
 import type { NativeAddon } from './native-types';
 
 export type * from './native-types';
@@ -37,21 +38,44 @@ export function nativeBinaryPath(): string | null {
 
 /**
  * Returns the loaded addon, loading it on first call.
- * @throws NativeUnavailableError with one clear message when no binary can be found.
+ * @throws NativeUnavailableError when there is no binary for this platform; its subclass
+ * NativeLoadError when there is one but the system loader refuses it (the message says why and
+ * what to do).
  */
 export function loadNative(): NativeAddon {
-  if (addon) return addon;
+  if (!addon) addon = loadNativeFrom(packageRoot);
+  return addon;
+}
+
+/**
+ * Loads the addon that node-gyp-build picks for the package in `dir` (its build/Release, else
+ * prebuilds/<platform>-<arch>/ by libc tag; `COVLASSO_PREBUILD=<dir>` points it elsewhere),
+ * without caching it. {@link loadNative} is this for the installed package.
+ * @throws NativeUnavailableError when there is no binary; NativeLoadError when it does not load
+ */
+export function loadNativeFrom(dir: string): NativeAddon {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const gypBuild = require('node-gyp-build') as { path: (dir: string) => string };
+  let file: string;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const load = require('node-gyp-build') as (dir: string) => NativeAddon;
-    addon = load(packageRoot);
+    file = gypBuild.path(dir);
   } catch (error) {
+    const host = hostInfo();
+    const libc = host.musl ? ', musl: the prebuilt binaries are for glibc' : host.glibc ? `, glibc ${host.glibc}` : '';
     throw new NativeUnavailableError(
-      `covlasso: no native binary for ${process.platform}-${process.arch} (node ${process.versions.node}): ` +
+      `covlasso: no native binary for ${host.platform}-${host.arch} (node ${host.node}${libc}): ` +
         'no prebuilt binary in prebuilds/ and no source build in build/. Build it with ' +
-        '`npm rebuild covlasso` (needs a C++17 compiler and Python for node-gyp).',
+        '`npm rebuild covlasso --build-from-source` (needs a C++17 compiler, Python 3 and make for node-gyp).',
       error,
     );
   }
-  return addon;
+  try {
+    const truncated = truncation(file);
+    if (truncated) throw new Error(truncated);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(file) as NativeAddon;
+  } catch (error) {
+    const diagnosis = diagnoseLoadError(file, error);
+    throw new NativeLoadError(loadErrorMessage(file, error, diagnosis), { binaryPath: file, problem: diagnosis.problem, loaderMessage: loaderMessage(error) }, error);
+  }
 }
