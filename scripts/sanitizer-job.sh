@@ -102,7 +102,7 @@ fi
 log "building the sanitized addon"
 tree="$work/tree"
 mkdir -p "$tree/build/Release" "$work/binding"
-addon_flags=("${common[@]}" "${san[@]}" "-I$nodedir/include/node" "-I$napi" -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED -DBUILDING_NODE_EXTENSION)
+addon_flags=("${common[@]}" "${san[@]}" "-I$nodedir/include/node" "-I$napi" -DNAPI_VERSION=8 -DNAPI_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED -DNODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS -DBUILDING_NODE_EXTENSION)
 if ! printf '%s\n' "$root"/native/binding/*.cpp | xargs -P "$jobs" -I{} sh -c \
   'f="$1"; shift; exec "$@" -c "$f" -o "$0/$(basename "$f" .cpp).o"' "$work/binding" {} "$cxx" "${addon_flags[@]}" ||
   ! "$cxx" -shared "${san[@]}" -pthread "$work"/binding/*.o "${core_objects[@]}" -o "$tree/build/Release/covlasso.node"; then

@@ -39,9 +39,40 @@ const src = \`
 })();
 `;
 
-function runChild(): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+// A worker terminated while a native call is throwing its error into JS: napi_throw fails in a
+// terminating environment, and node-addon-api would then throw a C++ Napi::Error out of the
+// callback (std::terminate: the whole process aborts, 134) unless the addon is built with
+// NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS. 40 terminations of workers looping on throwing calls
+// (one in the binding's argument check, one in the core's finiteness check) aborted every run
+// without it.
+const throwingScript = `
+const { Worker } = require('node:worker_threads');
+const entry = process.argv[1];
+const src = \`
+  const { parentPort, workerData } = require('node:worker_threads');
+  const native = require(workerData.native).loadNative();
+  const { Matrix, covarianceSync } = require(workerData.entry);
+  const X = new Matrix(4, 3, new Float64Array(12).fill(NaN));
+  parentPort.postMessage('started');
+  for (;;) {
+    try { native.covarianceSync({ bogus: 1 }); } catch {}
+    try { covarianceSync(X); } catch {}
+  }
+\`;
+(async () => {
+  for (let i = 0; i < 40; i++) {
+    const w = new Worker(src, { eval: true, workerData: { entry, native: entry.replace(/index\\.js$/, 'runtime/native.js') } });
+    await new Promise((r) => w.once('message', r));
+    await new Promise((r) => setTimeout(r, 5 + (i % 7) * 3));
+    await w.terminate();
+  }
+  console.log('survived');
+})();
+`;
+
+function runChild(source = script): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-e', script, compiledEntry('cjs')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['-e', source, compiledEntry('cjs')], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -53,6 +84,12 @@ function runChild(): Promise<{ code: number | null; signal: NodeJS.Signals | nul
 describe('worker.terminate() during a native call', () => {
   it('terminating workers mid-covariance / mid-path (6 times, with progress callbacks) leaves the main process alive, exit 0', async () => {
     const r = await runChild();
+    expect({ code: r.code, signal: r.signal, stderr: r.stderr }).toEqual({ code: 0, signal: null, stderr: '' });
+    expect(r.stdout.trim()).toBe('survived');
+  }, CHILD_PROCESS_TEST_TIMEOUT);
+
+  it('terminating workers while native calls throw their errors (40 times) leaves the main process alive, exit 0', async () => {
+    const r = await runChild(throwingScript);
     expect({ code: r.code, signal: r.signal, stderr: r.stderr }).toEqual({ code: 0, signal: null, stderr: '' });
     expect(r.stdout.trim()).toBe('survived');
   }, CHILD_PROCESS_TEST_TIMEOUT);
