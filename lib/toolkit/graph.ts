@@ -43,7 +43,9 @@ export interface DependencyGraphOptions {
   crossModel?: { targetModel: string; sourceModel: string };
 }
 
-interface ReportLike {
+/** What {@link dependencyGraph} reads of a report: its targets' sources and coefficients (and source names). */
+export interface ReportLike {
+  /** One entry per target, as `findDependencies` / `crossDependencies` report them. */
   targets: readonly (DependencyLike & { sourceNames?: readonly string[] })[];
 }
 
