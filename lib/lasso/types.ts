@@ -2,7 +2,8 @@
  * Types of the CovLasso API: options, results, sparse coefficients.
  * @module
  */
-import type { NativeExecutionArgs, NativeLassoProblem } from '../runtime/native-types';
+import type { NativeExecutionArgs } from '../runtime/native-types';
+import type { NativeLassoProblem as GeneralProblem } from '../runtime/native-types';
 import type { RunOptions } from '../runtime/run';
 
 /** A sparse matrix in compressed sparse columns: column k holds `values[indptr[k]..indptr[k+1])` at rows `indices[...]`. */
@@ -100,8 +101,9 @@ export interface CovLassoPathResult extends CovLassoResult {
   pathLength: Int32Array;
 }
 
-/** A CovLasso problem in general form (see {@link generalProblem}; the engine of the dependency toolkit). */
-export type GeneralProblem = NativeLassoProblem;
+// A CovLasso problem in general form (see generalProblem; the engine of the dependency toolkit):
+// the core's own struct, documented there, under its public name.
+export type { NativeLassoProblem as GeneralProblem } from '../runtime/native-types';
 
 /** Validated solver settings passed to the addon (internal). */
 export interface SolverSettings extends NativeExecutionArgs {
