@@ -14,7 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 
-import { asMatrix, CovlassoError, covarianceSync, Matrix, NpyFormatError, NpzFormatError, parseNpy, parseNpz, readNpy, readNpyHeader, readNpyRows, readNpySync, readNpz, readNpzSync } from '../lib';
+import { asMatrix, CovlassoError, covarianceFromNpy, covarianceSync, findDependencies, findDependenciesFromNpy, Matrix, NpyFormatError, NpzFormatError, parseNpy, parseNpz, readNpy, readNpyHeader, readNpyRows, readNpySync, readNpz, readNpzSync } from '../lib';
 import type { NpyArray } from '../lib';
 import { CHILD_PROCESS_TEST_TIMEOUT, numpyAvailable, PYTHON, sameBytes } from './support/helpers';
 
@@ -120,6 +120,34 @@ describe('float16 and bfloat16 .npy files (committed numpy fixtures)', () => {
     const m = new Matrix(a.shape[0], a.shape[1], a.data);
     expect(m.get(0, 2)).toBe(1);
   });
+});
+
+describe('16-bit logits streamed (covarianceFromNpy, findDependenciesFromNpy)', () => {
+  /** n × c 16-bit logits: finite values of either format, from a fixed seed. */
+  function logits16(file: string, descr: string, n: number, c: number): void {
+    let seed = 99;
+    const bits = new Uint16Array(n * c);
+    for (let i = 0; i < bits.length; i++) {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      // sign, an exponent around 1, random mantissa: finite in both float16 and bfloat16
+      bits[i] = descr === '<f2' ? ((seed & 1) << 15) | ((13 + ((seed >> 1) % 4)) << 10) | ((seed >> 3) & 0x3ff) : ((seed & 1) << 15) | ((125 + ((seed >> 1) % 4)) << 7) | ((seed >> 3) & 0x7f);
+    }
+    fs.writeFileSync(file, npyBytes(`{'descr': '${descr}', 'fortran_order': False, 'shape': (${n}, ${c}), }`, new Uint8Array(bits.buffer)));
+  }
+
+  for (const [descr, options] of [['<f2', {}], ['<V2', { void2: 'bfloat16' as const }]] as const) {
+    it(`${descr}: in chunks of 4096 rows, bitwise the covariance of the widened file read whole`, async () => {
+      const file = path.join(tmp, `stream-${descr.slice(1)}.npy`);
+      logits16(file, descr, 10_000, 24);
+      const whole = float32(readNpySync(file, options));
+      const want = covarianceSync(new Matrix(10_000, 24, whole), { productPrecision: 'float64' });
+      const got = await covarianceFromNpy(file, { ...options, chunkRows: 4096, productPrecision: 'float64' });
+      expect(sameBytes(got.data, want.data)).toBe(true);
+      const deps = await findDependenciesFromNpy(file, { ...options, rows: [0, 8000], lambdaRatio: 0.2 });
+      const ref = await findDependencies(new Matrix(10_000, 24, whole), { rows: [0, 8000], lambdaRatio: 0.2 });
+      expect(deps.targets.map((t) => t.objective)).toEqual(ref.targets.map((t) => t.objective));
+    });
+  }
 });
 
 /** A .npy file's bytes with the given header text (padded to 64) and data. */

@@ -38,8 +38,12 @@ function halfToFloatBits(): Uint32Array {
  * in host byte order).
  */
 export function widen16(dtype: 'float16' | 'bfloat16', src: Uint16Array): Float32Array {
-  const out = allocate(Float32Array, src.length, `a float32 copy of ${src.length} ${dtype} values`);
-  const bits = new Uint32Array(out.buffer, out.byteOffset, out.length);
+  return widen16Into(dtype, src, allocate(Float32Array, src.length, `a float32 copy of ${src.length} ${dtype} values`));
+}
+
+/** Writes the values of 16-bit floats into `out` (at least `src.length` long); returns `out`. */
+export function widen16Into(dtype: 'float16' | 'bfloat16', src: Uint16Array, out: Float32Array): Float32Array {
+  const bits = new Uint32Array(out.buffer, out.byteOffset, src.length);
   if (dtype === 'bfloat16') {
     for (let i = 0; i < src.length; i++) bits[i] = src[i] << 16;
   } else {
