@@ -61,4 +61,4 @@ export type { SymmetricEigen, RangeEigen, RangeEigenOptions } from './toolkit/li
 export { chooseLambdaByRecall } from './toolkit/choose-lambda';
 export type { ChooseLambdaOptions, LambdaChoice, LambdaChoiceReport, ScoredDependency } from './toolkit/choose-lambda';
 export { dependencyDiagnostics, dependencyScaling } from './toolkit/diagnostics';
-export type { Diagnostics, DiagnosticsOptions, ScalingOptions, ScalingRow } from './toolkit/diagnostics';
+export type { Diagnostics, DiagnosticsOptions, ScalingOptions, ScalingRow, ThresholdCount } from './toolkit/diagnostics';

@@ -1,6 +1,6 @@
 /**
  * The API reference: TypeDoc (typedoc.json: lib/index.ts, warnings as errors, every exported
- * declaration documented, no link that does not resolve, no type used by the API that the
+ * declaration and each of its properties and methods documented, no link that does not resolve, no type used by the API that the
  * package does not export) runs without a warning. `npm run docs` writes the HTML to docs/api/.
  */
 import { describe, expect, it, jest } from '@jest/globals';
@@ -22,6 +22,8 @@ describe('API reference (TypeDoc)', () => {
       treatWarningsAsErrors: true,
       validation: { notExported: true, invalidLink: true, notDocumented: true },
     });
+    // Documented down to every property of every exported interface, not only the exports.
+    expect(config.requiredToBeDocumented).toEqual(expect.arrayContaining(['Class', 'Function', 'Interface', 'TypeAlias', 'Variable', 'Property', 'Method', 'Constructor']));
   });
 
   it('builds with no warnings', () => {

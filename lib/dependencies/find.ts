@@ -9,6 +9,7 @@ import { accumulateFromNpy, NpyStreamOptions } from '../covariance/stream';
 import { CovlassoRangeError, CovlassoTypeError } from '../runtime/errors';
 import { asMatrix, Matrix, MatrixLike } from '../runtime/matrix';
 import { covLasso, covLassoPath, CovLassoResult } from '../lasso/covlasso';
+import type { PathOptions } from '../lasso/general';
 import { progressStages } from '../runtime/progress';
 import { RunOptions } from '../runtime/run';
 import { columnMeansOf } from '../covariance/columns';
@@ -40,7 +41,7 @@ export interface FindDependenciesOptions extends RunOptions {
    * defaults 100 and 1e-3): every target then carries `path` (λ, ratio, relative error and nnz
    * per λ). The main solution stays the one at `lambda` / `lambdaRatio`.
    */
-  path?: { nLambda?: number; ratioMin?: number };
+  path?: Pick<PathOptions, 'nLambda' | 'ratioMin'>;
   /** Target categories (default: all). */
   targets?: ArrayLike<number>;
   /** Absolute λ (our convention: half the paper's λ; equal to scikit-learn's alpha). */

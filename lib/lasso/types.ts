@@ -8,10 +8,15 @@ import type { RunOptions } from '../runtime/run';
 
 /** A sparse matrix in compressed sparse columns: column k holds `values[indptr[k]..indptr[k+1])` at rows `indices[...]`. */
 export interface SparseColumns {
+  /** Rows of the dense matrix (the categories a coefficient may belong to). */
   rows: number;
+  /** Columns: one per target. */
   cols: number;
+  /** Column k's entries are `indptr[k]` to `indptr[k + 1]` (cols + 1 offsets). */
   indptr: Int32Array;
+  /** Row (source category) of each entry. */
   indices: Int32Array;
+  /** Value (coefficient) of each entry. */
   values: Float64Array;
 }
 

@@ -15,8 +15,11 @@ export type MatrixData = Float32Array | Float64Array;
 
 /** Anything with the shape of a matrix: a {@link Matrix} or a plain `{ rows, cols, data }`. */
 export interface MatrixLike {
+  /** Number of rows. */
   readonly rows: number;
+  /** Number of columns. */
   readonly cols: number;
+  /** Row-major elements, `rows * cols` of them. */
   readonly data: MatrixData;
 }
 
