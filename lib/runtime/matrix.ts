@@ -180,9 +180,9 @@ function tensorMatrix(t: TensorLike): Matrix {
     throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `a tensor must be 2-d (rows × cols) to be a matrix, got dimensions ${shown}`);
   }
   const [rows, cols] = dims.map(Number);
-  let data: unknown = t.data;
-  if (typeof t.dataSync === 'function') data = t.dataSync();
-  else if (typeof data === 'function') {
+  // A tfjs Tensor's `data` is an async method: its elements come from dataSync().
+  let data: unknown = typeof t.dataSync === 'function' ? t.dataSync() : t.data;
+  if (typeof data === 'function') {
     throw new CovlassoTypeError('ERR_COVLASSO_INVALID_DTYPE', 'the tensor\'s data is a method and it has no dataSync(); pass { shape, data: await tensor.data() }');
   }
   if (isTypedArray(data, 'Uint16Array') && (t.type === 'float16' || t.type === 'bfloat16')) {
