@@ -221,7 +221,7 @@ function crc32(data: Uint8Array): number {
 }
 
 /** A zip archive built by hand, with whatever fields a test forges. */
-function buildZip(members: ZipMember[], opts: { entries?: number; cdOffset?: number; comment?: string } = {}): Uint8Array {
+function buildZip(members: ZipMember[], opts: { entries?: number; cdOffset?: number; comment?: string; zip64?: boolean } = {}): Uint8Array {
   const parts: Buffer[] = [];
   const central: Buffer[] = [];
   let offset = 0;
@@ -253,7 +253,21 @@ function buildZip(members: ZipMember[], opts: { entries?: number; cdOffset?: num
     cd.writeUInt32LE(m.size ?? m.data.length, 24);
     cd.writeUInt16LE(name.length, 28);
     cd.writeUInt32LE(m.localOffset ?? offset, 42);
-    central.push(cd, name);
+    let extra = Buffer.alloc(0);
+    if (opts.zip64) {
+      // Sizes and offset saturated, their 64-bit values in the zip64 extra field (id 1).
+      extra = Buffer.alloc(4 + 24);
+      extra.writeUInt16LE(1, 0);
+      extra.writeUInt16LE(24, 2);
+      extra.writeBigUInt64LE(BigInt(m.size ?? m.data.length), 4);
+      extra.writeBigUInt64LE(BigInt(m.compressedSize ?? stored.length), 12);
+      extra.writeBigUInt64LE(BigInt(m.localOffset ?? offset), 20);
+      cd.writeUInt32LE(0xffffffff, 20);
+      cd.writeUInt32LE(0xffffffff, 24);
+      cd.writeUInt32LE(0xffffffff, 42);
+      cd.writeUInt16LE(extra.length, 30);
+    }
+    central.push(cd, name, extra);
     offset += 30 + localName.length + stored.length;
   }
   const cdBytes = Buffer.concat(central);
@@ -265,7 +279,27 @@ function buildZip(members: ZipMember[], opts: { entries?: number; cdOffset?: num
   end.writeUInt32LE(cdBytes.length, 12);
   end.writeUInt32LE(opts.cdOffset ?? offset, 16);
   end.writeUInt16LE(comment.length, 20);
-  return new Uint8Array(Buffer.concat([...parts, cdBytes, end, comment]));
+  if (!opts.zip64) return new Uint8Array(Buffer.concat([...parts, cdBytes, end, comment]));
+  // zip64: the end record saturated, the zip64 end record and its locator before it.
+  const entries = BigInt(opts.entries ?? members.length);
+  const z = Buffer.alloc(56);
+  z.writeUInt32LE(0x06064b50, 0);
+  z.writeBigUInt64LE(44n, 4);
+  z.writeUInt16LE(45, 12);
+  z.writeUInt16LE(45, 14);
+  z.writeBigUInt64LE(entries, 24);
+  z.writeBigUInt64LE(entries, 32);
+  z.writeBigUInt64LE(BigInt(cdBytes.length), 40);
+  z.writeBigUInt64LE(BigInt(opts.cdOffset ?? offset), 48);
+  const locator = Buffer.alloc(20);
+  locator.writeUInt32LE(0x07064b50, 0);
+  locator.writeBigUInt64LE(BigInt(offset + cdBytes.length), 8);
+  locator.writeUInt32LE(1, 16);
+  end.writeUInt16LE(0xffff, 8);
+  end.writeUInt16LE(0xffff, 10);
+  end.writeUInt32LE(0xffffffff, 12);
+  end.writeUInt32LE(0xffffffff, 16);
+  return new Uint8Array(Buffer.concat([...parts, cdBytes, z, locator, end, comment]));
 }
 
 const npyOf = (values: number[]): Uint8Array => npyBytes(`{'descr': '<f8', 'fortran_order': False, 'shape': (${values.length},), }`, new Uint8Array(Float64Array.from(values).buffer));
@@ -314,7 +348,28 @@ describe('forged .npz archives: NpzFormatError (ERR_COVLASSO_NPZ_FORMAT), never 
     expect(error.cause).toBeInstanceOf(NpyFormatError);
   });
 
-  it('a forged zip64 end record: typed errors', () => {
+  it('zip64 records (end record, locator, extra fields of sizes and offsets) are read', () => {
+    const arrays = parseNpz(buildZip([{ name: 'a.npy', data: a }, { name: 'b.npy', data: b, method: 8 }], { zip64: true }));
+    expect(Array.from(arrays.a.data as Float64Array)).toEqual([1, 2, 3]);
+    expect(Array.from(arrays.b.data as Float64Array)).toEqual([4, 5]);
+  });
+
+  it('forged zip64 records: typed errors', () => {
+    const forged = Buffer.from(buildZip([{ name: 'a.npy', data: a }], { zip64: true }));
+    const locator = forged.length - 22 - 20;
+    forged.writeBigUInt64LE(2n ** 40n, locator + 8); // the zip64 end record far past the file
+    expectNpzError(() => parseNpz(forged), /zip64 end record/);
+    const huge = Buffer.from(buildZip([{ name: 'a.npy', data: a }], { zip64: true }));
+    const z = huge.length - 22 - 20 - 56;
+    huge.writeBigUInt64LE(2n ** 62n, z + 40); // a directory size beyond any safe integer
+    expectNpzError(() => parseNpz(huge), /too large/);
+    const noExtra = Buffer.from(buildZip([{ name: 'a.npy', data: a }], { zip64: true }));
+    const cd = noExtra.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    noExtra.writeUInt16LE(0x9999, cd + 46 + 5); // the extra field's id is no longer zip64's
+    expectNpzError(() => parseNpz(noExtra), /zip64 extra field/);
+  });
+
+  it('an end record that says zip64 without a zip64 locator: a typed error', () => {
     const z = Buffer.from(buildZip([{ name: 'a.npy', data: a }]));
     const end = z.length - 22;
     z.writeUInt32LE(0xffffffff, end + 16); // the directory offset says "see zip64"
