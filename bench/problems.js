@@ -5,26 +5,9 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const covlasso = require('../dist/cjs');
-const { gaussian: normals } = require('../dist/cjs/random');
-
-/** N×C float32 logits = relu(features N×d) · W (d×C): rank ≤ d. */
-function headLogits(rows, cols, width, seed = 1) {
-  const gaussian = normals(seed);
-  const w = new Float64Array(width * cols).map(() => gaussian() / Math.sqrt(width));
-  const out = new Float32Array(rows * cols);
-  const f = new Float64Array(width);
-  for (let r = 0; r < rows; r++) {
-    for (let j = 0; j < width; j++) f[j] = Math.max(0, gaussian());
-    const row = out.subarray(r * cols, (r + 1) * cols);
-    for (let j = 0; j < width; j++) {
-      const fj = f[j];
-      if (fj === 0) continue;
-      const wj = w.subarray(j * cols, (j + 1) * cols);
-      for (let c = 0; c < cols; c++) row[c] += fj * wj[c];
-    }
-  }
-  return new covlasso.Matrix(rows, cols, out);
-}
+// headLogits: N×C float32 logits = relu(features N×d) · W (d×C), rank ≤ d; the same problems
+// as `covlasso bench` (lib/cli/bench.ts), which ships them.
+const { headLogits } = require('../dist/cjs/cli/bench');
 
 const cjkDir = path.resolve(__dirname, '../../shared/data/cjk1000');
 

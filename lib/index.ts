@@ -13,6 +13,7 @@ export {
   CovlassoRangeError,
   NotFiniteError,
   NotSymmetricError,
+  NotPositiveSemidefiniteError,
   NpyFormatError,
   CovlassoAbortError,
   NativeUnavailableError,

@@ -137,7 +137,8 @@ describe('covlasso CLI', () => {
   });
 
   it('prints help and version', () => {
-    expect(cli('--help').stdout).toMatch(/covlasso deps <logits.npy>/);
+    expect(cli('--help').stdout).toMatch(/covlasso <command> --help/);
+    expect(cli('deps', '--help').stdout).toMatch(/covlasso deps <logits.npy>/);
     expect(cli('--version').stdout.trim()).toBe(JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version);
   });
 

@@ -206,6 +206,21 @@ console.log(JSON.stringify({ same: esm.NativeUnavailableError === cjs.NativeUnav
     expect(r.stdout.toLowerCase()).toContain('covlasso');
   });
 
+  it('the installed CLI ships its JSON Schemas and runs bench; report checks a file against them', () => {
+    for (const name of ['deps', 'deps-target', 'cross', 'cross-both', 'unseen', 'diagnose', 'choose', 'info', 'graph', 'bench']) {
+      expect(tarFiles).toContain(`schema/${name}.schema.json`);
+    }
+    const bench = run(npx, ['--no-install', 'covlasso', 'bench', '--quick', '--no-peers', '--json'], app);
+    expect(bench.status).toBe(0);
+    const result = JSON.parse(bench.stdout) as { format: string; rows: unknown[] };
+    expect(result.format).toBe('covlasso-bench');
+    expect(result.rows.length).toBeGreaterThanOrEqual(6);
+    fs.writeFileSync(path.join(app, 'bad-deps.json'), JSON.stringify({ format: 'covlasso-deps', version: 1, categories: 2, samples: 3, center: 'no', targets: [] }));
+    const report = run(npx, ['--no-install', 'covlasso', 'report', 'bad-deps.json', '--out', 'r.html'], app);
+    expect(report.status).toBe(1);
+    expect(report.stderr).toMatch(/\/center: expected boolean.*ERR_COVLASSO_JSON_FORMAT/);
+  });
+
   it('no prebuilt binary and no build: importing works, the first call throws NativeUnavailableError', () => {
     const broken = path.join(work, 'app-no-binary');
     fs.cpSync(app, broken, { recursive: true, verbatimSymlinks: true });

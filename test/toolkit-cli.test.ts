@@ -106,7 +106,8 @@ describe('covlasso cross / unseen', () => {
 
   it('unseen matches unseenCategories()', async () => {
     expect(await run('unseen', f('a.npy'), f('b.npy'), '--labels', f('labels.npy'), '--unseen', '9:12', '--fit-rows', '0:400', '--eval-rows', '400:600', '--examples', '3', '--out', f('u.json'))).toBe(0);
-    const got = read('u.json');
+    const { format, version, ...got } = read('u.json');
+    expect([format, version]).toEqual(['covlasso-unseen', 1]);
     const want = await unseenCategories(A, labels, { unseen: [9, 10, 11], fitRows: [0, 400], evalRows: [400, 600], logitsB: B, examples: 3 });
     expect(got).toEqual(JSON.parse(JSON.stringify(want)));
     expect(await run('unseen', f('a.npy'), '--labels', f('labels.npy'), '--unseen', '9:12', '--fit-rows', '0:400', '--eval-rows', '400:600')).toBe(2);

@@ -188,7 +188,7 @@ describe('the public runtime surface', () => {
       [
         'AccumulatorStateError', 'BackendUnavailableError', 'CovarianceAccumulator', 'CovlassoAbortError', 'CovlassoError',
         'CovlassoRangeError', 'CovlassoTypeError', 'ERROR_CODES', 'FactoredCovariance', 'MAX_DENSE_CATEGORIES', 'Matrix',
-        'NativeUnavailableError', 'NotFiniteError', 'NotSymmetricError', 'NpyFormatError', 'NpzFormatError', 'SAFETENSORS_DTYPES',
+        'NativeUnavailableError', 'NotFiniteError', 'NotPositiveSemidefiniteError', 'NotSymmetricError', 'NpyFormatError', 'NpzFormatError', 'SAFETENSORS_DTYPES',
         'SafetensorsFormatError', 'accumulateCrossFromNpy', 'accumulateFromNpy', 'asMatrix', 'backends', 'bestResidualVariances',
         'chooseLambdaByRecall', 'columnMeans', 'covLasso', 'covLassoPath', 'covLassoPathSync', 'covLassoSync', 'covariance',
         'covarianceFromNpy', 'covarianceSync', 'crossDependencies', 'crossMoments', 'crossMomentsFromNpy', 'crossMomentsSync',

@@ -49,7 +49,7 @@ export async function runDiagnose(argv: readonly string[]): Promise<void> {
       : undefined;
     return { diagnostics, scaling };
   });
-  writeJsonOutput(args, { file, samples: X.rows, center, diagnostics, scaling });
+  writeJsonOutput(args, 'covlasso-diagnose', { file, samples: X.rows, center, diagnostics, scaling });
 }
 
 /** `covlasso choose <logits.npy> --labels labels.npy --fit-rows a:b --eval-rows c:d [...]`. */
@@ -80,5 +80,5 @@ export async function runChoose(argv: readonly string[]): Promise<void> {
     center: args.switches.has('center'),
     onProgress,
   }));
-  writeJsonOutput(args, report);
+  writeJsonOutput(args, 'covlasso-choose', report);
 }

@@ -1,12 +1,16 @@
 /**
- * A small, strict command-line parser: `--flag value`, `--flag=value`, boolean switches,
- * positionals. Unknown flags are usage errors.
+ * The CLI's command-line parsing: Node's own `util.parseArgs` (long flags `--flag value` and
+ * `--flag=value`, short flags `-o value`, `-ovalue` and grouped switches `-qh`, `--` ending the
+ * options) against the flags each command accepts, plus the range and index-list helpers.
+ * Unknown flags are usage errors; `--help` / `-h` is a {@link HelpRequest}.
  * @module
  */
+import { parseArgs as parseNodeArgs } from 'node:util';
 import { refuseOutputOverInput, writeOutputSync } from './output';
-import { UsageError } from './usage';
+import { HelpRequest, UsageError } from './usage';
+import { CliFormat, stamp } from './formats';
 
-export { UsageError } from './usage';
+export { HelpRequest, UsageError } from './usage';
 
 /** Parsed command line. */
 export interface ParsedArgs {
@@ -15,31 +19,78 @@ export interface ParsedArgs {
   switches: Set<string>;
 }
 
-/**
- * Parses argv (without node and script) against the flags a command accepts.
- * @param valueFlags - flags that take a value
- * @param switchFlags - flags that take none
- */
-export function parseArgs(argv: readonly string[], valueFlags: readonly string[], switchFlags: readonly string[]): ParsedArgs {
-  const parsed: ParsedArgs = { positionals: [], values: new Map(), switches: new Set() };
+/** The short flags, each the alias of a long one (given to a command only when it has the long one). */
+export const SHORT_FLAGS: Readonly<Record<string, string>> = { h: 'help', o: 'out', q: 'quiet', j: 'threads', t: 'targets', r: 'rows' };
+
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+
+/** `--lambda -1` / `-j -1`: a negative number after a flag that takes a value is that value, written `--lambda=-1` / `-j-1`. */
+function joinNegativeValues(argv: readonly string[], options: OptionSpec): string[] {
+  const out: string[] = [];
+  const longOf = new Map(Object.entries(options).filter(([, o]) => o.short).map(([name, o]) => [`-${o.short}`, name]));
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (!arg.startsWith('--') || arg === '--') {
-      parsed.positionals.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
-    if (switchFlags.includes(name)) {
-      if (eq >= 0) throw new UsageError(`--${name} takes no value`);
-      parsed.switches.add(name);
-    } else if (valueFlags.includes(name)) {
-      const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
-      if (value === undefined) throw new UsageError(`--${name} needs a value`);
-      parsed.values.set(name, value);
+    if (arg === '--') return out.concat(argv.slice(i));
+    const name = arg.startsWith('--') ? arg.slice(2) : longOf.get(arg);
+    const next = argv[i + 1];
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(arg.startsWith('--') ? `${arg}=${next}` : `${arg}${next}`);
+      i++;
     } else {
-      throw new UsageError(`unknown option --${name}`);
+      out.push(arg);
     }
+  }
+  return out;
+}
+
+/** `--help` or `-h` among the options (before any `--`). */
+function asksForHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
+/** util.parseArgs's errors as one-line usage errors. */
+function usageErrorOf(error: unknown): Error {
+  const e = error as { code?: string; message?: string };
+  const message = String(e?.message ?? error);
+  const option = /'(-[^' ,]+)(?:, (--[^' ]+))?/.exec(message);
+  const flag = option ? (option[2] ?? option[1]) : '?';
+  if (e?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new UsageError(`unknown option ${flag} (a positional starting with '-' goes after --)`);
+  if (e?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    if (/does not take an argument/.test(message)) return new UsageError(`${flag} takes no value`);
+    if (/ambiguous/.test(message)) return new UsageError(`${flag} needs a value (a value starting with '-' is written ${flag}=-value)`);
+    return new UsageError(`${flag} needs a value`);
+  }
+  if (e?.code?.startsWith('ERR_PARSE_ARGS')) return new UsageError(message.split('\n')[0]);
+  return error as Error;
+}
+
+/**
+ * Parses argv (without node, script and command) against the flags a command accepts, with
+ * Node's `util.parseArgs`; every command also takes `--help` / `-h`, and the short flags of
+ * {@link SHORT_FLAGS} for the long ones it has.
+ * @param valueFlags - flags that take a value
+ * @param switchFlags - flags that take none
+ * @throws HelpRequest on `--help` / `-h`; UsageError (one line) on anything it cannot parse,
+ *   and when an output names an input
+ */
+export function parseArgs(argv: readonly string[], valueFlags: readonly string[], switchFlags: readonly string[]): ParsedArgs {
+  const options: OptionSpec = {};
+  for (const name of valueFlags) options[name] = { type: 'string' };
+  for (const name of [...switchFlags, 'help']) options[name] = { type: 'boolean' };
+  for (const [short, long] of Object.entries(SHORT_FLAGS)) if (options[long]) options[long].short = short;
+  let result: ReturnType<typeof parseNodeArgs>;
+  try {
+    result = parseNodeArgs({ args: joinNegativeValues(argv, options), options, allowPositionals: true, strict: true });
+  } catch (error) {
+    if (asksForHelp(argv)) throw new HelpRequest();
+    throw usageErrorOf(error);
+  }
+  if (result.values.help) throw new HelpRequest();
+  const parsed: ParsedArgs = { positionals: [...result.positionals], values: new Map(), switches: new Set() };
+  for (const [name, value] of Object.entries(result.values)) {
+    if (typeof value === 'string') parsed.values.set(name, value);
+    else if (value === true) parsed.switches.add(name);
   }
   refuseOutputOverInput(parsed);
   return parsed;
@@ -93,9 +144,12 @@ export function onePositional(args: ParsedArgs, what: string): string {
   return args.positionals[0];
 }
 
-/** Writes a command's JSON result to `--out` (atomically, lib/cli/output.ts), or to stdout without it. */
-export function writeJsonOutput(args: ParsedArgs, value: unknown): void {
-  const json = JSON.stringify(value);
+/**
+ * Writes a command's JSON result, with `format` and `version` first (lib/cli/formats.ts), to
+ * `--out` (atomically, lib/cli/output.ts), or to stdout without it.
+ */
+export function writeJsonOutput(args: ParsedArgs, format: CliFormat, value: object): void {
+  const json = JSON.stringify(stamp(format, value));
   const out = args.values.get('out');
   if (out === undefined) process.stdout.write(`${json}\n`);
   else writeOutputSync(out, json);

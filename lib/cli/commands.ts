@@ -5,10 +5,10 @@
 import * as fs from 'node:fs';
 import { CovarianceAccumulator } from '../covariance/accumulator';
 import { accumulateFromNpy, logitsShape, parseByteSize } from '../covariance/stream';
-import { CovlassoRangeError } from '../runtime/errors';
+import { CovlassoRangeError, NotConvergedError } from '../runtime/errors';
 import { Matrix } from '../runtime/matrix';
 import { readNpy, readNpyHeader, readNpyRows, writeNpy } from '../npy/io';
-import { dependenciesFromCovariance, DependencyReport, findDependencies, FindDependenciesOptions, findDependenciesFromNpy } from '../dependencies/find';
+import { dependenciesFromCovariance, DependencyReport, findDependencies, FindDependenciesOptions, findDependenciesFromNpy, TargetDependency } from '../dependencies/find';
 import { evaluateReplacement } from '../toolkit/evaluate';
 import { attachEvaluation, checkLabels, readLabels, writeGraph } from './toolkit-io';
 import { indexListOption, numberOption, onePositional, parseArgs, ParsedArgs, positiveInteger, rangeOption, UsageError, writeJsonOutput } from './args';
@@ -17,6 +17,7 @@ import { writeOutput, writeOutputSync } from './output';
 import { encodeAccumulatorState } from '../covariance/state-file';
 import { renderReport } from '../report';
 import { progressBar, withProgressBar } from './progress';
+import { stamp } from './formats';
 
 
 /**
@@ -47,18 +48,25 @@ function threadsOption(args: ParsedArgs): number | undefined {
 
 /**
  * `covlasso deps`: checks every input from its header, streams the fitted rows (never the whole
- * file), then reads the evaluation rows.
+ * file), then reads the evaluation rows; writes one JSON document, or (`--format ndjson`) one
+ * target per line. With `--strict`, a target that did not converge is a {@link NotConvergedError}
+ * once the output is written.
  */
 export async function runDeps(argv: readonly string[]): Promise<void> {
   const args = parseArgs(
     argv,
-    ['rows', 'targets', 'lambda-ratio', 'lambda', 'tol', 'max-iter', 'threads', 'out', 'names', 'eval-rows', 'eval', 'labels', 'graph', 'max-memory', 'chunk-rows', 'cov', 'state', 'ddof'],
-    ['center', 'progress', 'quiet'],
+    ['rows', 'targets', 'lambda-ratio', 'lambda', 'tol', 'max-iter', 'threads', 'out', 'names', 'eval-rows', 'eval', 'labels', 'graph', 'max-memory', 'chunk-rows', 'cov', 'state', 'ddof',
+      'n-lambda', 'ratio-min', 'l1-ratio', 'penalty-factor', 'product-precision', 'format'],
+    ['center', 'progress', 'quiet', 'positive', 'strict'],
   );
+  const format = args.values.get('format') ?? 'json';
+  if (format !== 'json' && format !== 'ndjson') throw new UsageError(`--format: expected json or ndjson, got '${format}'`);
   const evaluating = args.values.has('eval-rows') || args.values.has('eval');
   if (evaluating !== args.values.has('labels')) throw new UsageError('--eval-rows / --eval and --labels go together');
   const source = depsSource(args);
   if (args.values.has('lambda') && args.values.has('lambda-ratio')) throw new UsageError('give --lambda or --lambda-ratio, not both');
+  const nLambda = numberOption(args, 'n-lambda', positiveInteger);
+  const ratioMin = numberOption(args, 'ratio-min', (v) => v > 0 && v <= 1);
   const options = {
     lambda: numberOption(args, 'lambda'),
     lambdaRatio: numberOption(args, 'lambda-ratio'),
@@ -67,17 +75,59 @@ export async function runDeps(argv: readonly string[]): Promise<void> {
     threads: threadsOption(args),
     center: args.switches.has('center'),
     ddof: numberOption(args, 'ddof', (v) => v >= 0),
+    positive: args.switches.has('positive') || undefined,
+    l1Ratio: numberOption(args, 'l1-ratio', (v) => v > 0 && v <= 1),
+    path: nLambda !== undefined || ratioMin !== undefined ? { nLambda, ratioMin } : undefined,
   };
   const categories = await source.categories();
   const targets = args.values.has('targets') ? indexListOption(args.values.get('targets')!, categories, 'targets') : undefined;
   const names = args.values.has('names') ? readNames(args.values.get('names')!, categories) : undefined;
+  const penaltyFactor = args.values.has('penalty-factor') ? await readPenaltyFactor(args.values.get('penalty-factor')!, categories) : undefined;
   const evaluate = evaluating ? await prepareEvaluation(source.file, categories, args) : undefined;
-  const report = await withProgressBar(args.switches, 'deps', (onProgress) => source.solve({ ...options, targets, names, onProgress }));
+  const report = await withProgressBar(args.switches, 'deps', (onProgress) => source.solve({ ...options, targets, names, penaltyFactor, onProgress }));
   if (evaluate) await evaluate(report);
   if (args.values.has('graph')) writeGraph(args.values.get('graph')!, report);
-  writeJsonOutput(args, report);
+  if (format === 'ndjson') await writeTargetLines(args, report);
+  else writeJsonOutput(args, 'covlasso-deps', report);
   const unconverged = report.targets.filter((t) => !t.converged).length;
-  if (unconverged > 0) process.stderr.write(`covlasso: warning: ${unconverged} target(s) did not converge (raise --max-iter)\n`);
+  if (unconverged === 0) return;
+  const message = `${unconverged} of ${report.targets.length} target(s) did not converge (raise --max-iter)`;
+  if (args.switches.has('strict')) throw new NotConvergedError(message, unconverged);
+  process.stderr.write(`covlasso: warning: ${message}\n`);
+}
+
+/**
+ * `deps --format ndjson`: one line per target, each a self-contained "covlasso-deps-target"
+ * record (format, version, the report's categories / samples / center, then the target), to
+ * `--out` (atomically) or streamed to stdout (waiting for the pipe to drain).
+ */
+async function writeTargetLines(args: ParsedArgs, report: DependencyReport): Promise<void> {
+  const { categories, samples, center } = report;
+  const line = (t: TargetDependency): string => `${JSON.stringify(stamp('covlasso-deps-target', { categories, samples, center, ...t }))}\n`;
+  const out = args.values.get('out');
+  if (out !== undefined) {
+    writeOutputSync(out, report.targets.map(line).join(''));
+    return;
+  }
+  for (const t of report.targets) {
+    if (!process.stdout.write(line(t))) await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
+  }
+}
+
+/** `--penalty-factor w.npy`: a 1-d float .npy of one factor per category. */
+async function readPenaltyFactor(file: string, categories: number): Promise<Float64Array> {
+  const array = await readNpy(file);
+  if (array.shape.length !== 1 || array.shape[0] !== categories || (array.dtype !== 'float64' && array.dtype !== 'float32')) {
+    throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `--penalty-factor: ${file} must be a 1-d float64/float32 array of ${categories} values, got ${array.dtype} (${array.shape.join(', ')})`);
+  }
+  return Float64Array.from(array.data as Float32Array | Float64Array);
+}
+
+/** `--product-precision float32|float64` (a usage error otherwise). */
+function productPrecisionOption(args: ParsedArgs): 'float32' | 'float64' | undefined {
+  const value = args.values.get('product-precision');
+  if (value !== undefined && value !== 'float32' && value !== 'float64') throw new UsageError(`--product-precision: expected float32 or float64, got '${value}'`);
+  return value;
 }
 
 /** Where `deps` gets its covariance: a logits file (streamed), a saved covariance, or accumulator states. */
@@ -95,6 +145,7 @@ function depsSource(args: ParsedArgs): DepsSource {
     const file = onePositional(args, 'logits file');
     const maxMemory = byteSizeOption(args, 'max-memory');
     const chunkRows = numberOption(args, 'chunk-rows', positiveInteger);
+    const productPrecision = productPrecisionOption(args);
     let shape: [number, number] | undefined;
     const header = async (): Promise<[number, number]> => (shape ??= logitsShape(file, await readNpyHeader(file)));
     return {
@@ -102,11 +153,11 @@ function depsSource(args: ParsedArgs): DepsSource {
       categories: async () => (await header())[1],
       solve: async (options) => {
         const rows = args.values.has('rows') ? rangeOption(args.values.get('rows')!, (await header())[0], 'rows') : undefined;
-        return findDependenciesFromNpy(file, { ...options, rows, maxMemory, chunkRows });
+        return findDependenciesFromNpy(file, { ...options, rows, maxMemory, chunkRows, productPrecision });
       },
     };
   }
-  for (const flag of ['rows', 'max-memory', 'chunk-rows']) {
+  for (const flag of ['rows', 'max-memory', 'chunk-rows', 'product-precision']) {
     if (args.values.has(flag)) throw new UsageError(`--${flag} applies to a logits file, not to --cov/--state`);
   }
   if (args.values.has('eval-rows') && !args.values.has('eval')) throw new UsageError('with --cov/--state, --eval-rows needs --eval <logits.npy>');
@@ -193,10 +244,7 @@ async function mergeStates(args: ParsedArgs): Promise<CovarianceAccumulator> {
  */
 export async function runCov(argv: readonly string[]): Promise<void> {
   const args = parseArgs(argv, ['rows', 'ddof', 'threads', 'out', 'max-memory', 'chunk-rows', 'save-state', 'product-precision'], ['center', 'progress', 'quiet', 'merge']);
-  const productPrecision = args.values.get('product-precision') as 'float32' | 'float64' | undefined;
-  if (productPrecision !== undefined && productPrecision !== 'float32' && productPrecision !== 'float64') {
-    throw new UsageError(`--product-precision: expected float32 or float64, got '${productPrecision}'`);
-  }
+  const productPrecision = productPrecisionOption(args);
   const out = args.values.get('out');
   const saveState = args.values.get('save-state');
   if (out === undefined && saveState === undefined) throw new UsageError('cov needs --out <file.npy> and/or --save-state <shard.cov>');
@@ -243,7 +291,7 @@ export async function runDemo(argv: readonly string[]): Promise<void> {
   const { logits, labels, names, planted } = data;
   const fitRows = 3000;
   const started = Date.now();
-  const report = await findDependencies(logits, { rows: [0, fitRows], lambdaRatio: 0.05, names, threads, onProgress: progressBar(args.switches, 'demo').update });
+  const report = await withProgressBar(args.switches, 'demo', (onProgress) => findDependencies(logits, { rows: [0, fitRows], lambdaRatio: 0.05, names, threads, onProgress }));
   const seconds = (Date.now() - started) / 1000;
   const ev = evaluateReplacement(logits, labels, report, { rows: [fitRows, logits.rows] });
   attachEvaluation(report, ev);

@@ -64,5 +64,6 @@ export async function runCross(argv: readonly string[]): Promise<void> {
     const [t, s] = rep.direction === 'A<-B' ? ['A', 'B'] : ['B', 'A'];
     writeGraph(graph, rep, { crossModel: { targetModel: t, sourceModel: s } });
   }
-  writeJsonOutput(args, direction === 'both' ? result : (result.aFromB ?? result.bFromA));
+  if (direction === 'both') writeJsonOutput(args, 'covlasso-cross-both', result);
+  else writeJsonOutput(args, 'covlasso-cross', (result.aFromB ?? result.bFromA)!);
 }

@@ -9,6 +9,7 @@ import { backends, BackendInfo } from '../runtime/backends';
 import { nativeBinaryPath, packageRoot } from '../runtime/native';
 import { resolveBackend } from '../runtime/run';
 import { parseArgs, UsageError } from './args';
+import { stamp } from './formats';
 
 /** What `covlasso info --json` prints. */
 export interface InstallInfo {
@@ -46,7 +47,8 @@ export async function runInfo(argv: readonly string[]): Promise<void> {
   if (args.positionals.length > 0) throw new UsageError('info takes no arguments');
   const info = installInfo();
   if (args.switches.has('json')) {
-    process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
+    const { version: packageVersion, ...rest } = info;
+    process.stdout.write(`${JSON.stringify(stamp('covlasso-info', { packageVersion, ...rest }), null, 2)}\n`);
     return;
   }
   const yes = (v: boolean): string => (v ? 'yes' : 'no');

@@ -1,118 +1,76 @@
 #!/usr/bin/env node
 /**
- * The `covlasso` command line: `deps`, `cov`, `demo`, `info`, …. JSON out; a progress bar on stderr for
- * long runs; on bad input a non-zero exit status and one line saying why.
+ * The `covlasso` command line: `deps`, `cov`, `demo`, `info`, `bench`, …. JSON out (each file
+ * with its `format` and `version`); a progress bar with an ETA on stderr for long runs; on bad
+ * input a non-zero exit status and one line saying why; output into a pipe that closes early
+ * (`covlasso deps … | head`) ends quietly with status 0.
  * @module
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { packageRoot } from '../runtime/native';
-import { CovlassoError } from '../runtime/errors';
+import { CovlassoError, NotConvergedError } from '../runtime/errors';
 import { runCov, runDeps, runDemo } from './commands';
-import { UsageError } from './args';
+import { HelpRequest, UsageError } from './args';
 import { runCross } from './cross';
 import { runUnseen } from './unseen';
 import { runReport } from './report';
 import { runChoose, runDiagnose } from './analyze';
 import { runInfo } from './info';
+import { runBench } from './bench';
+import { endQuietlyOnClosedPipe } from './output';
+import { COMMAND_USAGE, OVERVIEW } from './usage';
 
-const HELP = `covlasso: sparse neural dependencies between classifier logits (Covariance Lasso)
+/** The commands, by name. */
+const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<void>>> = {
+  deps: runDeps,
+  cov: runCov,
+  cross: runCross,
+  unseen: runUnseen,
+  diagnose: runDiagnose,
+  choose: runChoose,
+  demo: runDemo,
+  report: runReport,
+  info: runInfo,
+  bench: runBench,
+};
 
-Usage:
-  covlasso deps <logits.npy> [--rows a:b] [--targets i,j,a:b] [--lambda-ratio r | --lambda x]
-                [--center] [--tol t] [--max-iter n] [--threads n] [--names classes.json]
-                [--max-memory 1g] [--chunk-rows n] [--out deps.json] [--progress | --quiet]
-                [--eval-rows a:b | --eval other.npy] [--labels labels.npy] [--graph out.dot|.graphml|.json]
-  covlasso deps --cov S.npy [--center] ...          (a covariance saved by cov --out)
-  covlasso deps --state a.cov[,b.cov,...] [--center] [--ddof d] ...   (shards saved by cov --save-state)
-  covlasso cross <A.npy> <B.npy> [--rows a:b] [--lambda-ratio r | --lambda x] [--center]
-                [--direction A<-B|B<-A|both] [--targets ...] [--names classes.json] [--names-b b.json]
-                [--eval-rows a:b --labels labels.npy] [--graph out.dot] [--out cross.json]
-  covlasso unseen <A.npy> [<B.npy>] --labels labels.npy --unseen a:b --fit-rows a:b --eval-rows a:b
-                [--examples k] [--lambda-ratio r] [--examples-lambda-ratio r] [--no-center]
-                [--names classes.json] [--out unseen.json]
-  covlasso diagnose <logits.npy> [--rows a:b] [--center] [--lambda-ratio r] [--thresholds 0.01,0.05]
-                [--sizes 100,200,500] [--seed s] [--no-best-error] [--eigensolver dense|range|auto]
-                [--rank-hint r] [--out diag.json]
-  covlasso choose <logits.npy> --labels labels.npy --fit-rows a:b --eval-rows a:b [--targets ...]
-                [--center] [--n-lambda 50] [--ratio-min r] [--recall-tolerance t]
-                [--accuracy-tolerance t] [--reference-ratio 0.02] [--names classes.json] [--out choose.json]
-  covlasso cov <logits.npy> --out cov.npy [--rows a:b] [--center] [--ddof d] [--threads n]
-               [--max-memory 1g] [--chunk-rows n] [--save-state shard.cov] [--product-precision float64]
-               [--progress | --quiet]
-  covlasso cov --merge a.cov b.cov ... --out cov.npy [--center] [--ddof d] [--save-state all.cov]
-  covlasso report <deps.json> --out report.html [--title t] [--top k]
-  covlasso demo [--threads n] [--report demo.html | --no-report]
-  covlasso info [--json]
-  covlasso --help | --version
+/** Exit status of `deps --strict` when a target did not converge (the output is written). */
+export const EXIT_NOT_CONVERGED = 3;
 
-deps   one lasso per target category on the logit covariance, streamed from the file's rows
-       (bounded by --max-memory), or on a saved covariance (--cov) or merged shard states
-       (--state, where --center/--ddof mean what they mean for cov); writes JSON (stdout without --out)
-cross  each category of model A as a sparse combination of model B's logits (same rows)
-unseen logits for categories model A never saw, from model B and/or k labelled examples
-diagnose spectrum, rank, best achievable errors and sparsity of the dependencies (and how they
-       change with the number of categories, --sizes)
-choose λ per target by what matters: the sparsest path solution that keeps the target class's
-       recall and the overall accuracy on evaluation rows (and the λ ratio 0.02 solution beside it)
-cov    the float64 covariance (second moment, or --center) as a .npy file, streamed from the
-       file in row chunks (bounded by --max-memory); --save-state writes a mergeable shard state
-report a self-contained HTML page (graph, source bars, λ paths, histograms, accuracy) of deps JSON
-demo   runs the whole job on a built-in synthetic model and prints the strongest dependencies
-info   the backends of this install (cpu, cuda): compiled in, usable here, the device or why not
-
-λ convention: our λ is scikit-learn's alpha (objective ½·variance + λ‖β‖₁); the paper's λ is 2× ours.
-Environment: COVLASSO_THREADS (default thread count), COVLASSO_BACKEND (cpu, cuda or auto: the default backend).
-`;
-
-/** Runs the CLI with the given arguments; resolves to the exit status. */
+/**
+ * Runs the CLI with the given arguments (without node and the script); resolves to the exit
+ * status: 0 done (and `--help`), 1 failed, 2 a bad command line (bare `covlasso` included, which
+ * prints the overview to stderr), 3 `deps --strict` with a target that did not converge.
+ */
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === undefined) {
+    process.stderr.write(OVERVIEW);
+    return 2;
+  }
+  if (command === '--help' || command === '-h' || command === 'help') {
+    const topic = command === 'help' ? rest[0] : undefined;
+    process.stdout.write(topic !== undefined && COMMAND_USAGE[topic] ? `${COMMAND_USAGE[topic]}\n` : OVERVIEW);
+    return 0;
+  }
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(`${JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')).version}\n`);
+    return 0;
+  }
+  const run = Object.prototype.hasOwnProperty.call(COMMANDS, command) ? COMMANDS[command] : undefined;
   try {
-    switch (command) {
-      case 'deps':
-        await runDeps(rest);
-        return 0;
-      case 'cov':
-        await runCov(rest);
-        return 0;
-      case 'cross':
-        await runCross(rest);
-        return 0;
-      case 'unseen':
-        await runUnseen(rest);
-        return 0;
-      case 'diagnose':
-        await runDiagnose(rest);
-        return 0;
-      case 'choose':
-        await runChoose(rest);
-        return 0;
-      case 'demo':
-        await runDemo(rest);
-        return 0;
-      case 'report':
-        await runReport(rest);
-        return 0;
-      case 'info':
-        await runInfo(rest);
-        return 0;
-      case '--version':
-      case '-v':
-        process.stdout.write(`${JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')).version}\n`);
-        return 0;
-      case undefined:
-      case '--help':
-      case '-h':
-      case 'help':
-        process.stdout.write(HELP);
-        return command === undefined ? 2 : 0;
-      default:
-        throw new UsageError(`unknown command '${command}' (try covlasso --help)`);
-    }
+    if (run === undefined) throw new UsageError(`unknown command '${command}' (try covlasso --help)`);
+    await run(rest);
+    return 0;
   } catch (error) {
+    if (error instanceof HelpRequest) {
+      process.stdout.write(`${COMMAND_USAGE[command]}\n`);
+      return 0;
+    }
     process.stderr.write(`covlasso: ${describeError(error)}\n`);
-    return error instanceof UsageError ? 2 : 1;
+    if (error instanceof UsageError) return 2;
+    return error instanceof NotConvergedError ? EXIT_NOT_CONVERGED : 1;
   }
 }
 
@@ -121,11 +79,13 @@ function describeError(error: unknown): string {
   if (error instanceof CovlassoError) return `${error.message} (${error.code})`;
   const e = error as NodeJS.ErrnoException;
   if (e && e.code === 'ENOENT') return `no such file: ${e.path ?? e.message}`;
-  if (e && typeof e.code === 'string' && typeof e.message === 'string') return `${e.message} (${e.code})`;
+  if (e && typeof e.code === 'string' && typeof e.message === 'string') return `${e.message.split('\n')[0]} (${e.code})`;
   return String(e?.message ?? error).split('\n')[0];
 }
 
 if (require.main === module) {
+  endQuietlyOnClosedPipe(process.stdout);
+  endQuietlyOnClosedPipe(process.stderr);
   main(process.argv.slice(2)).then((status) => {
     process.exitCode = status;
   });

@@ -87,3 +87,19 @@ export function writeOutput(target: string, write: (tmp: string) => Promise<void
 
 /** Writes `data` to `target` atomically (a temporary file in the same directory, renamed). */
 export const writeOutputSync = writeAtomicallySync;
+
+/**
+ * Output into a pipe whose reader has gone (`covlasso deps … | head -c 100`) ends the command
+ * quietly, like other Unix tools: on EPIPE from stdout the process removes any temporary output
+ * in flight and exits with status 0 (no stack trace); EPIPE on stderr is ignored (nobody reads
+ * it). Other stream errors are thrown as before. For the `covlasso` bin, not for library use.
+ */
+export function endQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  const exits = stream === process.stdout;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    if (!exits) return;
+    for (const file of inFlight) fs.rmSync(file, { force: true });
+    process.exit(0);
+  });
+}

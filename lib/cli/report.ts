@@ -5,20 +5,21 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CovlassoTypeError } from '../runtime/errors';
 import { renderReport } from '../report';
 import type { ReportInput } from '../report';
 import { numberOption, parseArgs, positiveInteger, UsageError } from './args';
+import { readCliJson } from './formats';
 import { writeOutput } from './output';
 
-/** Reads and parses a report JSON file (a one-line error when it is not JSON). */
+/**
+ * Reads a `deps` or `cross` JSON file and checks it against its JSON Schema (schema/ in the
+ * package); a file without `format` / `version` (written before they were added) is checked
+ * as the deps (or, with `direction`, cross) format without them.
+ * @throws JsonFormatError in one line: not JSON, another format, a newer version, or where the
+ *   file breaks the schema
+ */
 export function readReportJson(file: string): ReportInput {
-  const text = fs.readFileSync(file, 'utf8');
-  try {
-    return JSON.parse(text) as ReportInput;
-  } catch (error) {
-    throw new CovlassoTypeError('ERR_COVLASSO_INVALID_ARGUMENT', `${file} is not JSON (${(error as Error).message.split('\n')[0]})`);
-  }
+  return readCliJson(file, ['covlasso-deps', 'covlasso-cross'], (doc) => ('direction' in doc ? 'covlasso-cross' : 'covlasso-deps')).value as unknown as ReportInput;
 }
 
 /** `covlasso report`. */

@@ -6,10 +6,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readNpyHeader, readNpyRows } from '../npy/io';
-import { DependencyGraph, dependencyGraph, DependencyGraphOptions, toDOT, toGraphML, toJSON } from '../toolkit/graph';
+import { DependencyGraph, dependencyGraph, DependencyGraphOptions, toDOT, toGraphML } from '../toolkit/graph';
 import type { DependencyLike, ReplacementEvaluation } from '../toolkit/evaluate';
 import type { DependencyReport } from '../dependencies/types';
 import { UsageError } from './args';
+import { stamp } from './formats';
 import { writeOutputSync } from './output';
 
 /** Checks from its header that `file` holds `rows` int32/int64 class labels (1-d), reading no data. */
@@ -30,14 +31,14 @@ export async function readLabels(file: string, rows: number, range?: [number, nu
   return (await readNpyRows(file, range ?? [0, rows])).data as Int32Array | BigInt64Array;
 }
 
-/** Writes a dependency graph as DOT, GraphML or JSON, chosen by the file extension. */
+/** Writes a dependency graph as DOT, GraphML or JSON (format "covlasso-graph"), chosen by the file extension. */
 export function writeGraph(file: string, report: { targets: readonly (DependencyLike & { sourceNames?: readonly string[] })[] }, options: DependencyGraphOptions = {}): DependencyGraph {
   const graph = dependencyGraph(report, options);
   const ext = path.extname(file).toLowerCase();
   let text: string;
   if (ext === '.dot' || ext === '.gv') text = toDOT(graph);
   else if (ext === '.graphml' || ext === '.xml') text = toGraphML(graph);
-  else if (ext === '.json') text = toJSON(graph);
+  else if (ext === '.json') text = JSON.stringify(stamp('covlasso-graph', graph));
   else throw new UsageError(`--graph: ${file}: use a .dot, .graphml or .json file name`);
   writeOutputSync(file, text);
   return graph;

@@ -39,7 +39,7 @@ export async function runUnseen(argv: readonly string[]): Promise<void> {
     names: args.values.has('names') ? readNames(args.values.get('names')!, A.cols) : undefined,
     onProgress,
   }));
-  writeJsonOutput(args, result);
+  writeJsonOutput(args, 'covlasso-unseen', result);
   if (!args.switches.has('quiet')) {
     const pct = (v: number): string => `${(100 * v).toFixed(2)}%`;
     const line = (name: string, s: { accuracy: number; accuracyUnseen: number }): string => `  ${name.padEnd(34)} accuracy ${pct(s.accuracy)}   on unseen-class rows ${pct(s.accuracyUnseen)}\n`;

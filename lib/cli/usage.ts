@@ -1,6 +1,7 @@
 /**
- * The CLI's usage error (own module, so that the argument parser and the output writer can both
- * raise it without importing each other).
+ * The CLI's usage texts (the overview and each command's own), its usage error and its request
+ * for help (own module, so that the argument parser, the output writer and the commands can all
+ * raise them without importing each other).
  * @module
  */
 
@@ -11,3 +12,176 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/** `--help` / `-h` on a command's line: the CLI prints that command's usage to stdout and exits 0. */
+export class HelpRequest extends Error {
+  constructor() {
+    super('help requested');
+    this.name = 'HelpRequest';
+  }
+}
+
+const COMMON = `Common options:
+  -h, --help           this usage
+  -j, --threads n      worker threads (default: COVLASSO_THREADS, else the library's default)
+  -o, --out file       write the result there (atomically) instead of stdout
+  -q, --quiet          no progress bar and no summary on stderr
+      --progress       a progress bar with an ETA on stderr even when stderr is not a terminal
+                       (by default only when it is one)
+  --                   ends the options: what follows is positional (e.g. a file named -x.npy)
+A value that starts with '-' is written --flag=-value (negative numbers work either way).`;
+
+/** Each command's usage (`covlasso <command> --help`). */
+export const COMMAND_USAGE: Readonly<Record<string, string>> = {
+  deps: `Usage:
+  covlasso deps <logits.npy> [options]        streamed from the file's rows (bounded by --max-memory)
+  covlasso deps --cov S.npy [options]         on a covariance saved by cov --out
+  covlasso deps --state a.cov[,b.cov,...]     on merged shard states saved by cov --save-state
+
+One lasso per target category on the logit covariance; writes JSON (format "covlasso-deps").
+
+Options:
+  -r, --rows a:b              rows of the logits file to fit on (default: all)
+  -t, --targets i,j,a:b       target categories (default: all)
+  --lambda-ratio r            λ_t = r·λ_max(t) (default 0.1)     --lambda x   an absolute λ
+  --center                    centered covariance (fit an intercept)   --ddof d (with --state)
+  --tol t                     certificate: gap ≤ t·S_tt (default 1e-6)
+  --max-iter n                sweeps per target (default 100000)
+  --positive                  coefficients ≥ 0
+  --l1-ratio a                elastic net mixing in (0, 1] (default 1: the lasso)
+  --penalty-factor w.npy      per-category penalty factors (1-d, C values ≥ 0; 0 = unpenalised)
+  --product-precision p       float64 (default) or float32 products of the covariance
+  --n-lambda k, --ratio-min r also trace each target's λ path (k log-spaced ratios from 1 down to
+                              r; defaults 100 and 1e-3): each target gets "path" (the report plots it)
+  --names classes.json        class names (an array, or { "classes": [...] })
+  --max-memory 1g, --chunk-rows n   bound the stream
+  --eval-rows a:b | --eval other.npy  with --labels labels.npy: accuracy and recall before/after
+  --graph out.dot|.graphml|.json      the dependency graph
+  --format json|ndjson        one JSON document (default), or one target per line as solved
+                              (each line a "covlasso-deps-target" record)
+  --strict                    exit 3 when a target did not converge (after writing the output)
+
+${COMMON}`,
+  cov: `Usage:
+  covlasso cov <logits.npy> --out cov.npy [options]
+  covlasso cov --merge a.cov b.cov ... --out cov.npy [--center] [--ddof d] [--save-state all.cov]
+
+The float64 covariance (second moment, or --center) as a .npy file, streamed from the file in row
+chunks; --save-state writes a mergeable shard state.
+
+Options:
+  -r, --rows a:b            rows (default: all)
+  --center, --ddof d        centered covariance, divisor N − d
+  --max-memory 1g, --chunk-rows n   bound the stream
+  --save-state shard.cov    also write the accumulator state
+  --product-precision p     float64 or float32 products
+  --merge                   the positionals are .cov states to merge
+
+${COMMON}`,
+  cross: `Usage:
+  covlasso cross <A.npy> <B.npy> [options]
+
+Each category of model A as a sparse combination of model B's logits (same rows); JSON
+(format "covlasso-cross", or "covlasso-cross-both" with --direction both).
+
+Options:
+  -r, --rows a:b, -t, --targets ..., --lambda-ratio r | --lambda x, --center, --tol t, --max-iter n
+  --direction A<-B|B<-A|both   (default A<-B)
+  --names a.json, --names-b b.json
+  --eval-rows a:b --labels labels.npy, --graph out.dot
+
+${COMMON}`,
+  unseen: `Usage:
+  covlasso unseen <A.npy> [<B.npy>] --labels labels.npy --unseen a:b --fit-rows a:b --eval-rows a:b [options]
+
+Logits for categories model A never saw, from model B and/or k labelled examples; JSON
+(format "covlasso-unseen").
+
+Options:
+  --examples k, --lambda-ratio r, --examples-lambda-ratio r, --no-center, --names classes.json
+
+${COMMON}`,
+  diagnose: `Usage:
+  covlasso diagnose <logits.npy> [options]
+
+Spectrum, rank, best achievable errors and sparsity of the dependencies, and how they change with
+the number of categories (--sizes); JSON (format "covlasso-diagnose").
+
+Options:
+  -r, --rows a:b, --center, --lambda-ratio r, --thresholds 0.01,0.05, --sizes 100,200,500, --seed s,
+  --no-best-error, --eigensolver dense|range|auto, --rank-hint r
+
+${COMMON}`,
+  choose: `Usage:
+  covlasso choose <logits.npy> --labels labels.npy --fit-rows a:b --eval-rows a:b [options]
+
+λ per target by what matters: the sparsest path solution that keeps the target class's recall and
+the overall accuracy on evaluation rows; JSON (format "covlasso-choose").
+
+Options:
+  -t, --targets ..., --center, --n-lambda 50, --ratio-min r, --recall-tolerance t,
+  --accuracy-tolerance t, --reference-ratio 0.02, --names classes.json
+
+${COMMON}`,
+  report: `Usage:
+  covlasso report <deps.json> --out report.html [--title t] [--top k]
+
+A self-contained HTML page (graph, source bars, λ paths, histograms, accuracy) of a deps or cross
+JSON file, checked first against its JSON Schema (schema/ in the package): what is wrong is said in
+one line. Files written before format/version were added are read as they are.
+
+Options:
+  -o, --out report.html, --title t, --top k (strongest edges shown first)
+  -h, --help`,
+  demo: `Usage:
+  covlasso demo [--threads n] [--report demo.html | --no-report] [--progress | --quiet]
+
+Runs the whole job on a built-in synthetic model and prints the strongest dependencies, and writes
+the HTML report (covlasso-demo-report.html unless --report or --no-report says otherwise).
+
+Options:
+  -j, --threads n, -q, --quiet, --progress (a progress bar with an ETA), -h, --help`,
+  info: `Usage:
+  covlasso info [--json]
+
+The backends of this install (cpu, cuda): compiled in, usable here, the device or why not
+(--json: format "covlasso-info").
+
+Options:
+  --json, -h, --help`,
+  bench: `Usage:
+  covlasso bench [--quick] [--no-peers] [--repeats k] [--logits file.npy [--rows a:b]] [--json] [options]
+
+The benchmark suite (the problems of bench/run.js: covariance of float32/float64 logits, every
+CovLasso of a covariance at λ ratio 0.1, a 100-λ path), each timed as the median of --repeats runs
+(default 3; --quick: small problems, one run), beside the peers that are installed: numpy's X.T @ X
+and scikit-learn's Lasso (python3, or COVLASSO_PYTHON); a missing peer is named in the table.
+Prints the table; --json or --out writes it as JSON (format "covlasso-bench").
+
+${COMMON}`,
+};
+
+/** The overview (`covlasso --help`; bare `covlasso` prints it to stderr and exits 2). */
+export const OVERVIEW = `covlasso: sparse neural dependencies between classifier logits (Covariance Lasso)
+
+Usage: covlasso <command> [options] [--] [files]      covlasso <command> --help for its options
+
+  deps      one lasso per target category on the logit covariance (of a .npy file, a saved
+            covariance or merged shard states); JSON, or NDJSON (one target per line)
+  cov       the float64 covariance of a .npy file (streamed), or merged shard states
+  cross     each category of model A as a sparse combination of model B's logits
+  unseen    logits for categories model A never saw, from model B and/or k labelled examples
+  diagnose  spectrum, rank, best achievable errors and sparsity of the dependencies
+  choose    λ per target by the target class's recall and the overall accuracy
+  report    a self-contained HTML page of a deps or cross JSON file
+  demo      the whole job on a built-in synthetic model
+  info      the backends of this install
+  bench     the benchmark suite, beside numpy / scikit-learn when installed
+
+  covlasso --help | -h      this overview          covlasso --version | -v
+
+Exit status: 0 done, 1 failed (one line on stderr says why, with its ERR_COVLASSO_* code),
+2 bad command line, 3 deps --strict with a target that did not converge.
+λ convention: our λ is scikit-learn's alpha (objective ½·variance + λ‖β‖₁); the paper's λ is 2× ours.
+Environment: COVLASSO_THREADS (default thread count), COVLASSO_BACKEND (cpu, cuda or auto: the default backend).
+`;

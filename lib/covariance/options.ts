@@ -35,7 +35,9 @@ export interface ProductOptions {
    * `'float32'` (default): float32 products over runs of 64 rows, summed into float64: about
    * twice as fast, error ≤ 1e-6 of max|S| (typically ~1e-8). `'float64'`: every product in
    * float64 (error ~1e-15), for results that must match a float64 reference to the last digits.
-   * Sums are float64 either way.
+   * Sums are float64 either way. An update whose values leave float32's safe range (some
+   * nonzero |x| < 2⁻³⁶ ≈ 1.5e-11 or ≥ 2⁵⁸ ≈ 2.9e17: squares that underflow, sums that overflow)
+   * takes float64 products whatever this says.
    */
   productPrecision?: 'float32' | 'float64';
 }

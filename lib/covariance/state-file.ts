@@ -84,14 +84,22 @@ function lengths(colsX: number, colsY: number): number[] {
 
 /** Encodes a state as the bytes of a `.cov` file (see the module comment for the layout). */
 export function encodeAccumulatorState(state: AccumulatorState): Uint8Array {
+  checkShapeFields(state, (why) => {
+    throw new AccumulatorStateError(`invalid state: ${why}`);
+  });
   const sizes = lengths(state.colsX, state.colsY);
+  ARRAYS.forEach((name, k) => {
+    const a = state[name];
+    if (Object.prototype.toString.call(a) !== '[object Float64Array]' || a.length !== sizes[k]) {  // any realm's Float64Array
+      throw new AccumulatorStateError(`state.${name} must be a Float64Array of ${sizes[k]} values, got ${a?.length} values`);
+    }
+  });
   const dataBytes = 8 * sizes.reduce((a, b) => a + b, 0);
   const data = allocate(Uint8Array, dataBytes, 'the state');
   const view = new DataView(data.buffer);
   let offset = 0;
-  ARRAYS.forEach((name, k) => {
+  ARRAYS.forEach((name) => {
     const a = state[name];
-    if (a.length !== sizes[k]) throw new AccumulatorStateError(`state.${name} has ${a.length} values, expected ${sizes[k]}`);
     if (LITTLE) data.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), offset);
     else for (let i = 0; i < a.length; i++) view.setFloat64(offset + 8 * i, a[i], true);
     offset += a.byteLength;
@@ -120,6 +128,15 @@ export function encodeAccumulatorState(state: AccumulatorState): Uint8Array {
 }
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/** The checks of a state's shape fields, shared by encoding and decoding; `fail` throws. */
+function checkShapeFields(h: { colsX?: unknown; colsY?: unknown; symmetric?: unknown; count?: unknown }, fail: (why: string) => never): void {
+  const { colsX, colsY, symmetric, count } = h;
+  if (!isCount(colsX) || colsX < 1 || !isCount(colsY) || colsY < 1) fail('colsX/colsY must be positive integers');
+  if (typeof symmetric !== 'boolean') fail('symmetric must be a boolean');
+  if (symmetric && colsX !== colsY) fail(`a symmetric state needs colsX == colsY (got ${String(colsX)} and ${String(colsY)})`);
+  if (!isCount(count)) fail('count must be a non-negative integer');
+}
 
 /**
  * Decodes the bytes of a `.cov` file. Checks magic, version, header fields, the exact length
@@ -152,10 +169,7 @@ export function decodeAccumulatorState(bytes: Uint8Array, what = 'accumulator st
     if (unknown.length > 0) fail(`corrupted header (unknown field ${JSON.stringify(unknown[0])})`);
   }
   const { colsX, colsY, symmetric, count, dtype, crc32: crc } = h;
-  if (!isCount(colsX) || colsX < 1 || !isCount(colsY) || colsY < 1) fail('corrupted header (colsX/colsY must be positive integers)');
-  if (typeof symmetric !== 'boolean') fail('corrupted header (symmetric must be a boolean)');
-  if (symmetric && colsX !== colsY) fail(`inconsistent header: a symmetric state needs colsX == colsY (got ${colsX} and ${colsY})`);
-  if (!isCount(count)) fail('corrupted header (count must be a non-negative integer)');
+  checkShapeFields(h, (why) => fail(`corrupted header (${why})`));
   if (dtype !== '<f8') fail(`unsupported dtype ${JSON.stringify(dtype)} (expected "<f8")`);
   if (JSON.stringify(h.arrays) !== JSON.stringify(ARRAYS)) fail(`unsupported array list ${JSON.stringify(h.arrays)}`);
   if (typeof crc !== 'string' || !/^[0-9a-f]{8}$/.test(crc)) fail('corrupted header (crc32 must be 8 hex digits)');

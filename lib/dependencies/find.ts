@@ -8,7 +8,7 @@ import { covariance } from '../covariance/in-memory';
 import { accumulateFromNpy, NpyStreamOptions } from '../covariance/stream';
 import { CovlassoRangeError, CovlassoTypeError } from '../runtime/errors';
 import { asMatrix, Matrix, MatrixLike } from '../runtime/matrix';
-import { covLasso, covLassoPath, CovLassoResult } from '../lasso/covlasso';
+import { covLasso, covLassoPath, CovLassoBaseOptions, CovLassoResult } from '../lasso/covlasso';
 import type { PathOptions } from '../lasso/general';
 import { progressStages } from '../runtime/progress';
 import { RunOptions } from '../runtime/run';
@@ -20,8 +20,11 @@ export type { DependencyReport, TargetDependency, TargetPath } from './types';
 
 /** Products of a dependency search's covariance unless told otherwise (see `productPrecision`). */
 const DEPENDENCY_PRODUCT_PRECISION = 'float64';
-/** Options of {@link findDependencies}. */
-export interface FindDependenciesOptions extends RunOptions {
+/**
+ * Options of {@link findDependencies}; `positive`, `l1Ratio` and `penaltyFactor` are
+ * {@link covLasso}'s (and apply to the path too).
+ */
+export interface FindDependenciesOptions extends RunOptions, Pick<CovLassoBaseOptions, 'positive' | 'l1Ratio' | 'penaltyFactor'> {
   /**
    * Products of the covariance for float32 logits (see `covariance`). Default `'float64'` here:
    * certificates, λ_max and comparisons with float64 references (scikit-learn) then hold to the
@@ -147,7 +150,9 @@ async function solveDependencies(moments: FitMoments, center: boolean, options: 
   const { S } = moments;
   const { signal, threads } = options;
   const [solveProgress, pathProgress] = progressStages(progress, [1, options.path ? 1 : 0]);
+  const shape = { positive: options.positive, l1Ratio: options.l1Ratio, penaltyFactor: options.penaltyFactor };
   const result = await covLasso(S, {
+    ...shape,
     targets: options.targets,
     lambda: options.lambda,
     lambdaRatio: options.lambda === undefined ? (options.lambdaRatio ?? 0.1) : options.lambdaRatio,
@@ -160,6 +165,7 @@ async function solveDependencies(moments: FitMoments, center: boolean, options: 
   const report = dependencyReport(result, { categories: moments.categories, samples: moments.samples, center, means: moments.means, names: options.names });
   if (options.path) {
     const path = await covLassoPath(S, {
+      ...shape,
       targets: options.targets,
       nLambda: options.path.nLambda,
       ratioMin: options.path.ratioMin,

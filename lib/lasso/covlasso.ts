@@ -50,7 +50,7 @@ function preparePath(S: MatrixLike, options: CovLassoPathOptions): PreparedSolve
 /**
  * Solves the CovLasso of every target at one λ, in parallel on covlasso's thread pool.
  * @param S - the C×C covariance (e.g. from {@link covariance}); float64 (float32 is widened)
- * @throws NotSymmetricError, NotFiniteError, CovlassoRangeError (`ERR_COVLASSO_NEGATIVE_LAMBDA`,
+ * @throws NotSymmetricError, NotFiniteError, NotPositiveSemidefiniteError (a negative gap: S is indefinite), CovlassoRangeError (`ERR_COVLASSO_NEGATIVE_LAMBDA`,
  *   `ERR_COVLASSO_TARGET_OUT_OF_RANGE`, `ERR_COVLASSO_SHAPE_MISMATCH`, ...), CovlassoAbortError
  * @example
  * const S = await covariance(logits);

@@ -73,7 +73,11 @@ export interface CovLassoResult {
   relativeError: Float64Array;
   /** Coordinate-descent sweeps used. */
   iterations: Int32Array;
-  /** 1 when gap ≤ tol · S_tt, else 0 (maxIter ran out). */
+  /**
+   * 1 when −tol · S_tt ≤ gap ≤ tol · S_tt (up to rounding), else 0 (maxIter ran out). A gap or
+   * residual variance below that proves S indefinite: the solve throws
+   * NotPositiveSemidefiniteError instead of returning it.
+   */
   converged: Uint8Array;
   /** Coefficients: column k holds target k's sources (never the target itself). */
   coef: SparseColumns;

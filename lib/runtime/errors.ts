@@ -14,17 +14,20 @@ export const ERROR_CODES = [
   'ERR_COVLASSO_SHAPE_MISMATCH',
   'ERR_COVLASSO_NOT_FINITE',
   'ERR_COVLASSO_NOT_SYMMETRIC',
+  'ERR_COVLASSO_NOT_PSD',
   'ERR_COVLASSO_NEGATIVE_LAMBDA',
   'ERR_COVLASSO_TARGET_OUT_OF_RANGE',
   'ERR_COVLASSO_NPY_FORMAT',
+  'ERR_COVLASSO_NPZ_FORMAT',
   'ERR_COVLASSO_STATE_FORMAT',
   'ERR_COVLASSO_SAFETENSORS_FORMAT',
+  'ERR_COVLASSO_JSON_FORMAT',
+  'ERR_COVLASSO_NOT_CONVERGED',
   'ERR_COVLASSO_ABORTED',
   'ERR_COVLASSO_OUT_OF_MEMORY',
   'ERR_COVLASSO_BACKEND_UNAVAILABLE',
   'ERR_COVLASSO_NATIVE_UNAVAILABLE',
   'ERR_COVLASSO_INTERNAL',
-  'ERR_COVLASSO_NPZ_FORMAT',
 ] as const;
 
 /** Every stable error code covlasso uses (see {@link ERROR_CODES}). */
@@ -94,6 +97,23 @@ export class NotSymmetricError extends CovlassoError {
   constructor(message: string) {
     super('ERR_COVLASSO_NOT_SYMMETRIC', message);
     this.name = 'NotSymmetricError';
+  }
+}
+
+/**
+ * A covariance is provably not positive semidefinite: a solve reached a negative duality gap or
+ * a negative residual variance, which only an indefinite matrix allows (its objective is
+ * unbounded below, so no coefficients can be certified). Covariances of real data are PSD; an
+ * edited, forged or badly rounded one is not.
+ */
+export class NotPositiveSemidefiniteError extends CovlassoError {
+  /**
+   * An error with this class's code.
+   * @param message for people
+   */
+  constructor(message: string) {
+    super('ERR_COVLASSO_NOT_PSD', message);
+    this.name = 'NotPositiveSemidefiniteError';
   }
 }
 
@@ -181,6 +201,41 @@ export class SafetensorsFormatError extends CovlassoError {
   constructor(message: string) {
     super('ERR_COVLASSO_SAFETENSORS_FORMAT', message);
     this.name = 'SafetensorsFormatError';
+  }
+}
+
+/**
+ * A JSON file the CLI reads (e.g. the input of `covlasso report`) is not JSON, has a `format` or
+ * `version` this covlasso does not read, or breaks its JSON Schema (shipped in the package's
+ * schema/ folder); the message says where, in one line. `code === 'ERR_COVLASSO_JSON_FORMAT'`.
+ */
+export class JsonFormatError extends CovlassoError {
+  /**
+   * An error with this class's code.
+   * @param message for people
+   */
+  constructor(message: string) {
+    super('ERR_COVLASSO_JSON_FORMAT', message);
+    this.name = 'JsonFormatError';
+  }
+}
+
+/**
+ * `covlasso deps --strict`: some target's solve stopped at `maxIter` without its certificate
+ * (the output was written; the exit status is 3). `code === 'ERR_COVLASSO_NOT_CONVERGED'`.
+ */
+export class NotConvergedError extends CovlassoError {
+  /** How many targets did not converge. */
+  readonly unconverged: number;
+  /**
+   * An error with this class's code.
+   * @param message for people
+   * @param unconverged how many targets did not converge
+   */
+  constructor(message: string, unconverged: number) {
+    super('ERR_COVLASSO_NOT_CONVERGED', message);
+    this.name = 'NotConvergedError';
+    this.unconverged = unconverged;
   }
 }
 

@@ -12,6 +12,7 @@ import {
   CovlassoTypeError,
   NotFiniteError,
   NotSymmetricError,
+  NotPositiveSemidefiniteError,
 } from './errors';
 import { loadNative } from './native';
 import type { NativeControl, NativeExecutionArgs } from './native-types';
@@ -115,6 +116,8 @@ function typedError(code: CovlassoErrorCode, message: string): CovlassoError {
       return new NotFiniteError(message);
     case 'ERR_COVLASSO_NOT_SYMMETRIC':
       return new NotSymmetricError(message);
+    case 'ERR_COVLASSO_NOT_PSD':
+      return new NotPositiveSemidefiniteError(message);
     case 'ERR_COVLASSO_ABORTED':
       return new CovlassoAbortError();
     case 'ERR_COVLASSO_BACKEND_UNAVAILABLE':

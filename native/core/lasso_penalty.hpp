@@ -15,6 +15,16 @@
 // are certified separately: g_j² / (G_jj + λ₂) (twice the gain of one exact coordinate move;
 // with β ≥ 0 and β_j = 0 only g_j > 0 counts).
 //
+// The gap bounds P(β) − min P from above only when the problem is convex, i.e. when the joint
+// moment matrix M = [[G, s], [sᵀ, d]] is positive semidefinite: then gap ≥ 0 and r² ≥ 0 up to
+// rounding. An r² below −tol·d, and below what rounding can reach (1e-9 of the size of the
+// terms summed: the float64 error of these sums is ~p·1e-16 of it), or a non-finite
+// certificate, is a witness that M is not PSD, and the objective is then unbounded below:
+// judge() calls that NotConvex, never Converged. So is such a negative gap when every allowed
+// coordinate is penalised; with unpenalised ones the dual point cR is feasible only once their
+// g_j = 0, so the gap may undershoot by up to ~sqrt(2·n_U·kkt·size) (the dual's move when they
+// reach their optimum): judge() never certifies a gap below that, but proves nothing by it.
+//
 // Everything here is COVLASSO_HD: the CUDA backend computes the same float64 certificate on the
 // device, accumulating CertificateSums per lane and combining them (merge) before finish().
 #pragma once
@@ -83,12 +93,28 @@ struct Certificate {
   double gap;                // duality gap over the penalised coordinates
   double unpenalised_kkt;    // max over unpenalised allowed j of g_j² / (G_jj + λ₂) (g_j⁺ at β_j = 0 ≥ 0)
   double residual_variance;  // r² = d − 2βᵀs + βᵀGβ, clamped at 0
+  double signed_residual;    // r² before clamping: < 0 only when M is not PSD (or by rounding)
+  double magnitude;          // d + 2|βᵀs| + |βᵀGβ| + the penalty terms: the scale of the rounding
+  double unpenalised;        // how many allowed coordinates are unpenalised (w_j = 0)
 };
+
+// What a certificate says of β against the target gap tol·d.
+enum class Verdict { Open, Converged, NotConvex };
+
+COVLASSO_HD inline Verdict judge(const Certificate& cert, double target_gap) {
+  // Written so that NaN lands in NotConvex: a finite PSD problem keeps every sum finite.
+  const double floor = -(target_gap > 1e-9 * cert.magnitude ? target_gap : 1e-9 * cert.magnitude);
+  const double slack = std::sqrt(2 * cert.unpenalised * cert.unpenalised_kkt * cert.magnitude);
+  if (!(cert.signed_residual >= floor && cert.unpenalised_kkt >= 0 && cert.gap == cert.gap)) return Verdict::NotConvex;
+  if (!(cert.objective <= 1.7976931348623157e308)) return Verdict::NotConvex;  // NaN or +Inf (it is ≥ 0)
+  if (cert.gap < floor - slack) return cert.unpenalised == 0 ? Verdict::NotConvex : Verdict::Open;
+  return cert.gap <= target_gap && cert.unpenalised_kkt <= target_gap ? Verdict::Converged : Verdict::Open;
+}
 
 // The sums a certificate needs, accumulated coordinate by coordinate (add) and combinable
 // (merge: sums add, maxima take the max), so that a parallel reduction gives the same formula.
 struct CertificateSums {
-  double beta_s = 0, beta_q = 0, l1 = 0, l2 = 0, nu = 0, kkt = 0;
+  double beta_s = 0, beta_q = 0, l1 = 0, l2 = 0, nu = 0, kkt = 0, unpenalised = 0;
 
   // Coordinate j with β_j = b, q_j, s_j and G_jj; `excluded` coordinates add to the sums only.
   COVLASSO_HD void add(size_t j, double b, double q, double s, double diag, const Penalty& pen, bool excluded) {
@@ -102,6 +128,7 @@ struct CertificateSums {
     if (w > 0) {
       nu = std::max(nu, (pen.positive ? std::max(g, 0.0) : std::fabs(g)) / w);
     } else if (diag + pen.l2 > 0) {
+      unpenalised += 1;
       // With β ≥ 0, a coordinate at its bound (β_j = 0) is optimal when g_j ≤ 0.
       const double excess = pen.positive && b == 0 ? std::max(g, 0.0) : g;
       kkt = std::max(kkt, excess * excess / (diag + pen.l2));
@@ -110,6 +137,7 @@ struct CertificateSums {
   COVLASSO_HD void merge(const CertificateSums& o) {
     beta_s += o.beta_s, beta_q += o.beta_q, l1 += o.l1, l2 += o.l2;
     nu = std::max(nu, o.nu), kkt = std::max(kkt, o.kkt);
+    unpenalised += o.unpenalised;
   }
 };
 
@@ -120,6 +148,9 @@ COVLASSO_HD inline Certificate finish_certificate(const CertificateSums& sums, d
   Certificate cert;
   cert.gap = 0.5 * r2 * (1 + c * c) + pen.l1 * sums.l1 - c * (d - sums.beta_s) + 0.5 * pen.l2 * (1 + c * c) * sums.l2;
   cert.residual_variance = std::max(r2, 0.0);
+  cert.signed_residual = r2;
+  cert.unpenalised = sums.unpenalised;
+  cert.magnitude = d + 2 * std::fabs(sums.beta_s) + std::fabs(sums.beta_q) + pen.l1 * sums.l1 + pen.l2 * sums.l2;
   cert.objective = 0.5 * cert.residual_variance + pen.l1 * sums.l1 + 0.5 * pen.l2 * sums.l2;
   cert.unpenalised_kkt = sums.kkt;
   return cert;

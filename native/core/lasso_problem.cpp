@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 namespace covlasso {
@@ -122,6 +123,17 @@ void validate_batch(const LassoProblem& problem, const TargetBatch& batch, const
       }
     }
   }
+}
+
+void throw_not_convex(int64_t target, double lambda, const Certificate& cert) {
+  char witness[160];
+  std::snprintf(witness, sizeof witness, "duality gap %.6g and residual variance %.6g (objective %.6g)", cert.gap,
+                cert.signed_residual, cert.objective);
+  throw Error(ErrorCode::NotPositiveSemidefinite,
+              "the covariance is not positive semidefinite: target " + std::to_string(target) + " at lambda " +
+                  std::to_string(lambda) + " reached " + witness +
+                  ", which only an indefinite matrix allows (the objective is unbounded below). A covariance "
+                  "of real data is PSD: check how it was made or edited, or recompute it with float64 products");
 }
 
 }  // namespace covlasso

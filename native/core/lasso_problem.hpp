@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "execution.hpp"
+#include "lasso_penalty.hpp"
 #include "matrix.hpp"
 
 namespace covlasso {
@@ -90,5 +91,10 @@ void validate_problem(const LassoProblem& problem, const ExecutionContext& ctx);
 // finite, inside 0..p−1, not the excluded coordinate and ≥ 0 when positive.
 void validate_batch(const LassoProblem& problem, const TargetBatch& batch, const LambdaSequence& lambdas,
                     const LassoSettings& settings);
+
+// Every backend's answer to a certificate judge() calls NotConvex: the covariance (with the
+// target's moments) is not positive semidefinite, so no β can be certified. Throws
+// ErrorCode::NotPositiveSemidefinite naming the target, λ and the witness.
+[[noreturn]] void throw_not_convex(int64_t target, double lambda, const Certificate& cert);
 
 }  // namespace covlasso

@@ -12,7 +12,9 @@
 // Products (issue #3):
 //  - float64 products (any float64 input, or Products::Float64): every product and every sum in
 //    float64; relative error ~1e-15 of max|S| in practice.
-//  - float32 products (Products::Auto and every input of the update is float32): x − k is formed
+//  - float32 products (Products::Auto, every input of the update is float32, and every value
+//    is 0 or 2⁻³⁶ ≤ |x| < 2⁵⁸ so no square underflows and no partial sum overflows; otherwise
+//    the update takes float64 products, issue #13): x − k is formed
 //    in float64 and rounded to float32, products of kKc = 64 consecutive rows are summed in
 //    float32 registers, the partial sums of 4 such chunks (256 rows) are added in float32, and
 //    that sum is added into the float64 moment. Worst-case bound per element ≈ (kKc + 5)·2⁻²⁴ ≈

@@ -310,9 +310,10 @@ std::vector<SparseCoef> drive_lasso(LassoExecutor& exec, const LassoProblem& pro
           out.converged[at] = 0;
           continue;
         }
-        out.objective[at] = st.objective;
-        out.gap[at] = st.gap;
-        out.residual_variance[at] = st.residual_variance;
+        if (st.status == kNotConvex) throw_not_convex(batch.targets[start + k], out.lambda[at], st.cert);
+        out.objective[at] = st.cert.objective;
+        out.gap[at] = st.cert.gap;
+        out.residual_variance[at] = st.cert.residual_variance;
         out.iterations[at] = static_cast<int32_t>(std::min<int64_t>(st.iterations, INT32_MAX));
         out.converged[at] = st.status == kConverged ? 1 : 0;
         ++solved[k];

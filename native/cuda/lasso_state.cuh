@@ -19,6 +19,7 @@ enum TargetStatus : int32_t {
   kExhausted = 2,  // max_iter sweeps spent, not certified
   kStuck = 3,      // nothing can move (empty working set, e.g. a non-PSD input), not certified
   kStopped = 4,    // its path ended earlier (stop_relative_error): nothing solved at this λ
+  kNotConvex = 5,  // the certificate proves the input is not PSD (judge()): the driver throws
 };
 
 // The problem and the settings, the same for every target.
@@ -67,7 +68,7 @@ struct TargetState {
   int32_t newton_failed = 0;
   int32_t inner_done = 0;
   // The certificate of the last full check.
-  double objective = 0, gap = 0, kkt = 0, residual_variance = 0;
+  Certificate cert{};
 };
 
 // The chunk's arrays, n targets of p coordinates each (target k's vectors start at k·p).

@@ -132,11 +132,11 @@ COVLASSO_HD void certify_target(const Lanes& L, const SolverConstants& C, const 
   const Certificate cert = finish_certificate(reduce_sums(L, sums), st.d, pen);
   L.sync();
   if (L.lane() != 0) return;
-  st.objective = cert.objective;
-  st.gap = cert.gap;
-  st.kkt = cert.unpenalised_kkt;
-  st.residual_variance = cert.residual_variance;
-  if (cert.gap <= st.target_gap && cert.unpenalised_kkt <= st.target_gap) {
+  st.cert = cert;
+  const Verdict verdict = judge(cert, st.target_gap);
+  if (verdict == Verdict::NotConvex) {
+    st.status = kNotConvex;
+  } else if (verdict == Verdict::Converged) {
     st.status = kConverged;
   } else if (st.iterations >= C.max_iter) {
     st.status = kExhausted;
@@ -283,7 +283,7 @@ COVLASSO_HD void sweep_target(const Lanes& L, const SolverConstants& C, const Ch
   const WorkingSetSolver<Lanes> solver{L, v, w, st.d, pen};
   bool finished = false;
   // As the CPU: off a path (no previous λ) a round's sweeps stop at a tenth of the full gap.
-  const double full_gap = st.gap > st.kkt ? st.gap : st.kkt;
+  const double full_gap = st.cert.gap > st.cert.unpenalised_kkt ? st.cert.gap : st.cert.unpenalised_kkt;
   const double relative = kRelativeInnerGap * full_gap;
   const double round_gap = st.previous_l1 < 0 && relative > st.inner_gap ? relative : st.inner_gap;
   const int64_t done = solver.run(st, round_gap, max_sweeps < left ? max_sweeps : left, &finished);
@@ -351,7 +351,7 @@ COVLASSO_HD void end_lambda(const Lanes& L, const SolverConstants& C, const Chun
   TargetState& st = A.state[k];
   if (st.status == kStopped) return;
   st.previous_l1 = st.l1;
-  if (C.stop_relative_error > 0 && st.d > 0 && st.residual_variance <= C.stop_relative_error * st.d) st.stopped = 1;
+  if (C.stop_relative_error > 0 && st.d > 0 && st.cert.residual_variance <= C.stop_relative_error * st.d) st.stopped = 1;
 }
 
 // The support and its coefficients from `offset` on.

@@ -27,6 +27,7 @@ COVLASSO_HD CertificateSums reduce_sums(const Lanes& L, CertificateSums s) {
   s.l2 = L.sum(s.l2);
   s.nu = L.max(s.nu);
   s.kkt = L.max(s.kkt);
+  s.unpenalised = L.sum(s.unpenalised);
   return s;
 }
 

@@ -148,6 +148,34 @@ int main() {
     check(extrapolated && err < 1e-4, "AndersonHistory: extrapolates a linear iteration to its fixed point (error " + std::to_string(err) + ")");
   }
 
+  // judge(): a negative gap or r² beyond rounding is a witness of an indefinite problem, never
+  // a certificate; with unpenalised coordinates a negative gap proves nothing but never certifies.
+  {
+    const auto cert_of = [](double gap, double r2, double kkt, double unpenalised) {
+      Certificate c{};
+      c.gap = gap, c.signed_residual = r2, c.residual_variance = std::fmax(r2, 0.0), c.objective = std::fmax(r2, 0.0) / 2;
+      c.unpenalised_kkt = kkt, c.unpenalised = unpenalised, c.magnitude = 10;
+      return c;
+    };
+    const double target = 1e-6;
+    check(judge(cert_of(5e-7, 1, 0, 0), target) == Verdict::Converged, "judge: a small gap converges");
+    check(judge(cert_of(-1e-12, 1, 0, 0), target) == Verdict::Converged, "judge: a gap negative by rounding converges");
+    check(judge(cert_of(1e-3, 1, 0, 0), target) == Verdict::Open, "judge: a large gap is open");
+    check(judge(cert_of(-29, 1, 0, 0), target) == Verdict::NotConvex, "judge: a gap of -29 is a witness, never converged");
+    check(judge(cert_of(-2e-6, 1, 0, 0), target) == Verdict::NotConvex, "judge: a gap just below -tol·d is a witness");
+    check(judge(cert_of(1e-8, -1e-3, 0, 0), target) == Verdict::NotConvex, "judge: a negative r² is a witness");
+    check(judge(cert_of(1e-8, -1e-14, 0, 0), target) == Verdict::Converged, "judge: r² negative by rounding converges");
+    check(judge(cert_of(std::nan(""), 1, 0, 0), target) == Verdict::NotConvex, "judge: a NaN gap is never converged");
+    check(judge(cert_of(1e-8, std::nan(""), 0, 0), target) == Verdict::NotConvex, "judge: a NaN r² is never converged");
+    check(judge(cert_of(-29, 1, 1e-7, 3), target) == Verdict::Open, "judge: unpenalised coordinates: a gap of -29 is open, not converged");
+    check(judge(cert_of(-1e-5, 1, 1e-7, 3), target) == Verdict::Converged,
+          "judge: unpenalised coordinates near their optimum: a gap within sqrt(2·n_U·kkt·size) converges");
+    Certificate big = cert_of(1e-8, 1, 0, 0);
+    big.magnitude = 1e6;  // large terms: rounding alone may reach 1e-9 of them
+    big.gap = -1e-4;
+    check(judge(big, target) == Verdict::Converged, "judge: the floor follows the size of the terms summed");
+  }
+
   std::printf("%s: %d failure(s)\n", g_failures == 0 ? "PASS" : "FAIL", g_failures);
   return g_failures == 0 ? 0 : 1;
 }

@@ -43,6 +43,7 @@ std::vector<SparseCoef> solve_lasso_batch(const LassoProblem& problem, const Tar
         continue;
       }
       const TargetSolver::Outcome outcome = solver.solve(lambda);
+      if (outcome.not_convex) throw_not_convex(targets[task], lambda, outcome.certificate);
       out.objective[at] = outcome.certificate.objective;
       out.gap[at] = outcome.certificate.gap;
       out.residual_variance[at] = outcome.certificate.residual_variance;

@@ -96,7 +96,12 @@ TargetSolver::Outcome TargetSolver::solve(double lambda) {
   recompute_q();
   for (;;) {
     outcome.certificate = certify(p_, beta_.data(), q_.data(), s_.data(), problem_.gram_diagonal, d_, pen, exclude_);
-    if (outcome.certificate.gap <= target_gap && outcome.certificate.unpenalised_kkt <= target_gap) {
+    const Verdict verdict = judge(outcome.certificate, target_gap);
+    if (verdict == Verdict::NotConvex) {
+      outcome.not_convex = true;
+      break;
+    }
+    if (verdict == Verdict::Converged) {
       outcome.converged = true;
       break;
     }

@@ -12,7 +12,8 @@
 //    logits give;
 //  * between rounds q = Gβ is recomputed from scratch over the non-zeros (no drift), the full
 //    KKT conditions are checked over every allowed coordinate, and the duality gap is computed;
-//  * the solver stops only when the gap is ≤ tol · d, or when max_iter sweeps are spent.
+//  * the solver stops only when the gap is ≤ tol · d, when max_iter sweeps are spent, or when
+//    the certificate proves the input is not PSD (a negative gap or r²: judge()).
 // Along a path, the sequential strong rule seeds W from the previous λ's gradient.
 // TargetSolver is the outer loop tying these units together; one per thread, reused across targets.
 #pragma once
@@ -40,6 +41,7 @@ class TargetSolver {
     Certificate certificate;
     int64_t iterations = 0;
     bool converged = false;
+    bool not_convex = false;  // the certificate is a witness that the problem is not PSD (judge())
   };
   // Solves at λ, warm-starting from the current β (and, for the strong rule, from the λ of
   // the previous call on this target, if any).

@@ -58,53 +58,79 @@ constexpr int64_t kMinParallelWork = int64_t(1) << 20;
 template <typename T>
 const T* typed(const MatrixView& m) { return static_cast<const T*>(m.data); }
 
-// Whether any of p[0..n) is NaN or ±Inf: all exponent bits set. As integer operations the scan
-// vectorises (a floating-point isfinite() loop stayed scalar: ~4 instructions per element, 9%
-// of a float32 covariance); the AVX-512 version tests 16 floats or 8 doubles per compare.
+// What a scan of the input finds: a NaN/±Inf (non_finite), and for float32 input whether some
+// value is outside the range where float32 products are safe (kF32SafeMin ≤ |x| < kF32SafeMax,
+// or 0): below it the products of shifted values may underflow (a denormal or zero square, a
+// negative centered variance), above it a 256-row float32 partial sum may overflow to ±Inf.
+struct ScanFlags {
+  bool non_finite = false;
+  bool outside_f32_range = false;
+};
+// 2⁻³⁶: nonzero differences x − k of such values (multiples of ulp ≥ 2⁻⁵⁹) square to ≥ 2⁻¹¹⁸,
+// normal floats. 2⁵⁸: |x − k| < 2⁵⁹ (|k| ≤ max|x|), so a square is < 2¹¹⁸ and 256 of them < 2¹²⁶.
+constexpr uint32_t kF32SafeMinBits = 0x2d800000u;  // 2⁻³⁶ as float bits
+constexpr uint32_t kF32SafeMaxBits = 0x5c800000u;  // 2⁵⁸ as float bits
+
+// The scan as integer operations on the bits (for non-negative floats, integer order is float
+// order), so it vectorises: a floating-point isfinite() loop stayed scalar (~4 instructions per
+// element, 9% of a float32 covariance); the AVX-512 version tests 16 floats or 8 doubles per
+// compare. Only float32 input needs the range.
 template <typename T>
-inline __attribute__((always_inline)) bool any_non_finite(const T* p, int64_t n) {
+inline __attribute__((always_inline)) ScanFlags scan_values(const T* p, int64_t n) {
   using U = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
   constexpr U kExp = sizeof(T) == 4 ? U(0x7f800000u) : U(0x7ff0000000000000ull);
-  U bad = 0;
+  constexpr U kAbs = sizeof(T) == 4 ? U(0x7fffffffu) : U(0x7fffffffffffffffull);
+  U bad = 0, range = 0;
   for (int64_t c = 0; c < n; ++c) {
     U u;
     std::memcpy(&u, p + c, sizeof u);
     bad |= U((u & kExp) == kExp);
+    if constexpr (sizeof(T) == 4) {
+      const U a = u & kAbs;
+      range |= U(a >= kF32SafeMaxBits) | U(a != 0 && a < kF32SafeMinBits);
+    }
   }
-  return bad != 0;
+  return {bad != 0, range != 0};
 }
 #ifdef COVLASSO_X86_SIMD
 template <typename T>
-__attribute__((target("avx512f"))) bool any_non_finite_avx512(const T* p, int64_t n) {
+__attribute__((target("avx512f"))) ScanFlags scan_values_avx512(const T* p, int64_t n) {
   constexpr int64_t L = 64 / sizeof(T);
   int64_t c = 0;
-  __mmask16 bad = 0;
+  __mmask16 bad = 0, range = 0;
   for (; c + L <= n; c += L) {  // |x| >= Inf, or unordered (NaN)
     if constexpr (sizeof(T) == 4) {
-      const __m512 a = _mm512_abs_ps(_mm512_loadu_ps(reinterpret_cast<const float*>(p) + c));
-      bad |= _mm512_cmp_ps_mask(a, _mm512_set1_ps(std::numeric_limits<float>::infinity()), _CMP_NLT_UQ);
+      const __m512i a = _mm512_and_si512(_mm512_loadu_si512(reinterpret_cast<const float*>(p) + c), _mm512_set1_epi32(0x7fffffff));
+      bad |= _mm512_cmpge_epu32_mask(a, _mm512_set1_epi32(0x7f800000));
+      range |= _mm512_cmpge_epu32_mask(a, _mm512_set1_epi32(static_cast<int>(kF32SafeMaxBits)));
+      range |= _mm512_mask_cmplt_epu32_mask(_mm512_test_epi32_mask(a, a), a, _mm512_set1_epi32(static_cast<int>(kF32SafeMinBits)));
     } else {
       const __m512d a = _mm512_abs_pd(_mm512_loadu_pd(reinterpret_cast<const double*>(p) + c));
       bad |= _mm512_cmp_pd_mask(a, _mm512_set1_pd(std::numeric_limits<double>::infinity()), _CMP_NLT_UQ);
     }
   }
-  return bad != 0 || any_non_finite(p + c, n - c);
+  ScanFlags rest = scan_values(p + c, n - c);
+  rest.non_finite |= bad != 0;
+  rest.outside_f32_range |= range != 0;
+  return rest;
 }
 #endif
 
-// First non-finite element of rows [r0, r1), in row-major order; returns false if none.
+// Scans rows [r0, r1): the first non-finite element in row-major order (returns false if
+// none) and, in *range, whether any value is outside the float32 products' safe range.
 template <typename T>
-bool find_non_finite(const MatrixView& m, int64_t r0, int64_t r1, int64_t* row, int64_t* col, bool wide) {
+bool find_non_finite(const MatrixView& m, int64_t r0, int64_t r1, int64_t* row, int64_t* col, bool wide, bool* range) {
   const T* data = typed<T>(m);
   for (int64_t r = r0; r < r1; ++r) {
     const T* p = data + r * m.cols;
 #ifdef COVLASSO_X86_SIMD
-    const bool bad = wide ? any_non_finite_avx512(p, m.cols) : any_non_finite(p, m.cols);
+    const ScanFlags flags = wide ? scan_values_avx512(p, m.cols) : scan_values(p, m.cols);
 #else
     (void)wide;
-    const bool bad = any_non_finite(p, m.cols);
+    const ScanFlags flags = scan_values(p, m.cols);
 #endif
-    if (!bad) continue;  // then locate the culprit
+    *range |= flags.outside_f32_range;
+    if (!flags.non_finite) continue;  // then locate the culprit
     for (int64_t c = 0; c < m.cols; ++c) {
       if (!std::isfinite(p[c])) { *row = r; *col = c; return true; }
     }
@@ -116,15 +142,18 @@ bool find_non_finite(const MatrixView& m, int64_t r0, int64_t r1, int64_t* row, 
 
 // Checks the whole input before anything is accumulated, in parallel chunks of rows; the
 // reported element is the first in row-major order whatever the thread count.
-void check_finite(const MatrixView& m, const char* name, int64_t row_base, int threads) {
+bool check_finite(const MatrixView& m, const char* name, int64_t row_base, int threads) {
   const int64_t chunk = std::max<int64_t>(64, (int64_t(1) << 16) / std::max<int64_t>(m.cols, 1));
   const int64_t n_chunks = (m.rows + chunk - 1) / chunk;
   std::vector<int64_t> bad_row(n_chunks, -1), bad_col(n_chunks, -1);
+  std::vector<char> outside(n_chunks, 0);
   const bool wide = is_avx512(select_kernel_path());
   parallel_for(n_chunks, threads, [&](int64_t t, int) {
     const int64_t r0 = t * chunk, r1 = std::min(m.rows, r0 + chunk);
-    if (m.dtype == DType::F32) find_non_finite<float>(m, r0, r1, &bad_row[t], &bad_col[t], wide);
-    else find_non_finite<double>(m, r0, r1, &bad_row[t], &bad_col[t], wide);
+    bool range = false;
+    if (m.dtype == DType::F32) find_non_finite<float>(m, r0, r1, &bad_row[t], &bad_col[t], wide, &range);
+    else find_non_finite<double>(m, r0, r1, &bad_row[t], &bad_col[t], wide, &range);
+    outside[t] = range;
   });
   for (int64_t t = 0; t < n_chunks; ++t) {  // the first chunk with a bad value has the first one
     if (bad_row[t] < 0) continue;
@@ -133,6 +162,7 @@ void check_finite(const MatrixView& m, const char* name, int64_t row_base, int t
                                           " at row " + std::to_string(row_base + bad_row[t]) +
                                           ", column " + std::to_string(bad_col[t]));
   }
+  return std::find(outside.begin(), outside.end(), 1) == outside.end();
 }
 
 // The shift: the mean of the first min(rows, kShiftRows) rows (summed in float64 in row order),
@@ -148,6 +178,9 @@ void choose_shift(const MatrixView& m, std::vector<double>& shift) {
   for (int64_t c = 0; c < m.cols; ++c) {
     double v = acc[c] / static_cast<double>(rows);
     if (m.dtype == DType::F32) v = static_cast<double>(static_cast<float>(v));
+    // A tiny shift would make x − k tiny for x = 0 (a square that underflows in float32); 0 is
+    // as good a shift for such a column.
+    if (std::fabs(v) < 0x1p-36) v = 0;
     shift[c] = std::isfinite(v) ? v : m.at(0, c);  // a float32 mean cannot overflow; f64 might
   }
 }

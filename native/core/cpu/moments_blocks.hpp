@@ -54,8 +54,10 @@ template <>
 inline AlignedPanel<uint16_t>& BlockWorkspace::panel<uint16_t>(int side) { return bf16[side]; }
 
 // Throws Error(NotFinite) naming the first NaN/Inf of m in row-major order (rows numbered from
-// row_base). Runs before anything is accumulated.
-void check_finite(const MatrixView& m, const char* name, int64_t row_base, int threads);
+// row_base). Runs before anything is accumulated. Returns whether float32 products are safe for
+// m: every value is 0 or 2⁻³⁶ ≤ |x| < 2⁵⁸ (always true for float64 input, which never uses them);
+// outside that range a square may underflow or a float32 partial sum overflow.
+bool check_finite(const MatrixView& m, const char* name, int64_t row_base, int threads);
 
 // Sets shift (m.cols values) from the first rows of m; m must have at least one row.
 void choose_shift(const MatrixView& m, std::vector<double>& shift);

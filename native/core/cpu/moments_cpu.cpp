@@ -24,8 +24,10 @@ void update_with(MomentAccumulator& acc, const MatrixView& x, const MatrixView* 
   threads = resolve_threads(threads);
   throw_if_cancelled(cancel);
   if (x.rows == 0) return;
-  detail::check_finite(x, "x", acc.count(), threads);
-  if (y != nullptr) detail::check_finite(*y, "y", acc.count(), threads);
+  // float32 products only where they are safe: values whose squares could underflow or whose
+  // partial sums could overflow in float32 (issue #13) take float64 products instead.
+  bool f32_safe = detail::check_finite(x, "x", acc.count(), threads);
+  if (y != nullptr) f32_safe = detail::check_finite(*y, "y", acc.count(), threads) && f32_safe;
 
   if (acc.count() == 0) {  // the mean of the first rows seen becomes the shift
     std::vector<double> shift_x(acc.cols_x()), shift_y(y != nullptr ? acc.cols_y() : 0);
@@ -34,7 +36,7 @@ void update_with(MomentAccumulator& acc, const MatrixView& x, const MatrixView* 
     acc.set_shifts(std::move(shift_x), std::move(shift_y));
   }
 
-  const bool f32 = products == Products::Auto && x.dtype == DType::F32 &&
+  const bool f32 = products == Products::Auto && f32_safe && x.dtype == DType::F32 &&
                    (y == nullptr || y->dtype == DType::F32);
   MomentAccumulator::Sums sums = acc.sums();
   detail::accumulate_rows(x, y, acc.symmetric(), f32, threads, cancel, sums.shift_x, sums.shift_y, sums.sum_x,

@@ -333,6 +333,27 @@ int main() {
     check(aborted, "a raised cancel flag stops the solve with Aborted");
   }
 
+  // An indefinite S (one pair beyond Cauchy–Schwarz: S_01 = 1.5·sqrt(S_00·S_11)): both backends
+  // refuse it with NotPositiveSemidefinite (a negative r² is a witness), and neither certifies it.
+  {
+    std::vector<double> bad = S_full, bad_diag(C);
+    bad[1] = bad[C] = 1.5 * std::sqrt(bad[0] * bad[C + 1]);
+    for (int j = 0; j < C; ++j) bad_diag[j] = bad[j * C + j];
+    Case c{"indefinite S", intra(bad, bad_diag), all, {ratios(6, 1e-3), true}, {}};
+    const auto code_of = [&](const std::function<void()>& run) {
+      try {
+        run();
+      } catch (const Error& e) {
+        return std::string(e.code() == ErrorCode::NotPositiveSemidefinite ? "not psd: " : "other: ") + e.what();
+      }
+      return std::string("no error");
+    };
+    const std::string on_cpu = code_of([&] { run_cpu(c); });
+    const std::string on_gpu = code_of([&] { run_emulated(c, 32, size_t(1) << 30, 48 * 1024); });
+    check(on_cpu.rfind("not psd: ", 0) == 0, "indefinite S: the CPU throws NotPositiveSemidefinite (" + on_cpu + ")");
+    check(on_gpu.rfind("not psd: ", 0) == 0, "indefinite S: the emulated CUDA throws NotPositiveSemidefinite (" + on_gpu + ")");
+  }
+
   // Many sweep launches: max_iter large, tol tight, budget small working sets.
   check(cuda::max_sweeps_per_launch({}) == 65536, "max_sweeps_per_launch: no work → the cap");
   check(cuda::max_sweeps_per_launch({1000000}) == 16, "max_sweeps_per_launch: huge working set → the floor");
