@@ -5,7 +5,7 @@
  */
 // Runtime: matrices, typed errors, the options every heavy call takes, backends.
 export { Matrix, asMatrix } from './runtime/matrix';
-export type { Dtype, MatrixData, MatrixLike } from './runtime/matrix';
+export type { Dtype, MatrixData, MatrixLike, MatrixInput, TensorLike } from './runtime/matrix';
 export {
   ERROR_CODES,
   CovlassoError,
@@ -23,6 +23,7 @@ export {
   SafetensorsFormatError,
   ShardError,
   OptionalDependencyError,
+  NpzFormatError,
 } from './runtime/errors';
 export type { CovlassoErrorCode } from './runtime/errors';
 export type { NativeLoadProblem } from './runtime/native-load';
@@ -30,7 +31,7 @@ export type { RunOptions, SyncRunOptions, BackendChoice } from './runtime/run';
 export { backends } from './runtime/backends';
 export type { BackendInfo } from './runtime/backends';
 
-// .npy files.
+// .npy files and .npz archives.
 export * from './npy';
 
 // safetensors checkpoints (the classification head of a model).
@@ -58,7 +59,7 @@ export type { CrossDependenciesOptions, CrossDependencyReport, CrossDependencies
 export { evaluateReplacement, rowTop2, replacedColumn, predictReplaced } from './toolkit/evaluate';
 export type { DependencyLike, ReplacementOptions, ReplacementEvaluation, TargetReplacement, RowTop2 } from './toolkit/evaluate';
 export { dependencyGraph, toJSON, toDOT, toGraphML } from './toolkit/graph';
-export type { DependencyGraph, DependencyGraphOptions, GraphNode, GraphEdge } from './toolkit/graph';
+export type { DependencyGraph, DependencyGraphOptions, GraphNode, GraphEdge, ReportLike } from './toolkit/graph';
 export { dependencyRegularizer } from './toolkit/regularizer';
 export type { DependencyRegularizer, RegularizerOptions } from './toolkit/regularizer';
 export { unseenCategories } from './toolkit/unseen';
@@ -68,4 +69,4 @@ export type { SymmetricEigen, RangeEigen, RangeEigenOptions } from './toolkit/li
 export { chooseLambdaByRecall } from './toolkit/choose-lambda';
 export type { ChooseLambdaOptions, LambdaChoice, LambdaChoiceReport, ScoredDependency } from './toolkit/choose-lambda';
 export { dependencyDiagnostics, dependencyScaling } from './toolkit/diagnostics';
-export type { Diagnostics, DiagnosticsOptions, ScalingOptions, ScalingRow } from './toolkit/diagnostics';
+export type { Diagnostics, DiagnosticsOptions, ScalingOptions, ScalingRow, ThresholdCount } from './toolkit/diagnostics';

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { CovlassoRangeError, CovlassoTypeError, NpyFormatError } from '../lib/runtime/errors';
-import { CHILD_PROCESS_TEST_TIMEOUT } from './support/helpers';
+import { CHILD_PROCESS_TEST_TIMEOUT, numpyAvailable, PYTHON } from './support/helpers';
 import {
   encodeNpy,
   NpyArray,
@@ -305,7 +305,8 @@ describe('parseNpy errors (NpyFormatError, ERR_COVLASSO_NPY_FORMAT)', () => {
   });
 
   it('unsupported dtypes', () => {
-    for (const d of ['<f2', '|u1', '|i1', '|b1', '<u4', '<u8', '<i2', '<c8', '<c16', '|O', '<U5', '|S3', '<M8[ns]', 'float32', '|f4']) {
+    // (<f2 float16 and bfloat16 are read, widened to float32: test/npy-inputs.test.ts.)
+    for (const d of ['>f2', '|u1', '|i1', '|b1', '<u4', '<u8', '<i2', '<c8', '<c16', '|O', '<U5', '|S3', '<M8[ns]', 'float32', '|f4', '<V2', '|V4', '<bfloat16']) {
       expectNpyError(() => parseNpy(rawNpy(`{'descr': '${d}', 'fortran_order': False, 'shape': (2, 2), }`, data4)), /dtype/i);
     }
     expectNpyError(
@@ -570,15 +571,6 @@ function jestSpyReadFile(): { calls: number; restore: () => void } {
 /* Interop with real numpy                                                                   */
 /* ---------------------------------------------------------------------------------------- */
 
-const PYTHON = '/usr/bin/python3';
-function numpyAvailable(): boolean {
-  try {
-    execFileSync(PYTHON, ['-c', 'import numpy'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 const HAS_NUMPY = numpyAvailable();
 // The numpy interop tests run python: no timeout of their own, a generous per-test one.
 jest.setTimeout(CHILD_PROCESS_TEST_TIMEOUT);
@@ -654,7 +646,8 @@ np.save(f'{d}/fortran1d.npy', np.asfortranarray(vals('<f4', (5,))))
     expect(Array.from(readNpySync(path.join(dir, 'fortran1d.npy')).data as Float32Array)).toEqual(expected('float32', [5]));
     expectNpyError(() => readNpySync(path.join(dir, 'fortran.npy')), /fortran/i);
     expectNpyError(() => readNpySync(path.join(dir, 'bigendian.npy')), /big-endian/i);
-    for (const f of ['float16', 'uint8', 'bool', 'object']) {
+    expect(readNpySync(path.join(dir, 'float16.npy'))).toMatchObject({ dtype: 'float32', widenedFrom: 'float16', shape: [3, 4] });
+    for (const f of ['uint8', 'bool', 'object']) {
       expectNpyError(() => readNpySync(path.join(dir, `${f}.npy`)), /dtype/i);
     }
   });

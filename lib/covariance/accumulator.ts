@@ -50,6 +50,7 @@ export class CovarianceAccumulator {
   private queue: Promise<unknown> = Promise.resolve();
 
   /**
+   * An empty accumulator (no rows yet).
    * @param cols - number of columns of every chunk
    * @param crossCols - for cross moments XᵀY: the number of columns of Y (omit for a covariance)
    */

@@ -37,8 +37,11 @@ export interface FactoredCovarianceInput {
 
 /** Compressed sparse columns over the C categories (e.g. CovLasso coefficients). */
 export interface SparseColumnsLike {
+  /** Column k's entries are `indptr[k]` to `indptr[k + 1]`. */
   indptr: Int32Array;
+  /** Row of each entry. */
   indices: Int32Array;
+  /** Value of each entry. */
   values: Float64Array;
 }
 

@@ -9,13 +9,18 @@ import * as fs from 'node:fs';
 import { CovarianceAccumulator, UPDATE_IN_PLACE } from './accumulator';
 import { CovlassoAbortError, CovlassoRangeError, CovlassoTypeError } from '../runtime/errors';
 import { Matrix } from '../runtime/matrix';
+import { widen16Into } from '../runtime/half';
 import { allocate } from '../runtime/typed';
 import { checkMomentOptions, checkProductPrecision, MomentOptions, ProductOptions } from './options';
-import { NpyHeader, readExactly, readNpyHeader } from '../npy/io';
+import { ITEM_SIZE } from '../npy/header';
+import { NpyHeader, NpyReadOptions, readExactly, readNpyHeader } from '../npy/io';
 import { checkRunOptions, resolveThreads, RunOptions } from '../runtime/run';
 
-/** Options of {@link covarianceFromNpy} and the other streaming readers. */
-export interface NpyStreamOptions extends MomentOptions, ProductOptions, RunOptions {
+/**
+ * Options of {@link covarianceFromNpy} and the other streaming readers. float16 and bfloat16
+ * files are streamed too, each chunk widened to float32 (`void2` as for {@link readNpy}).
+ */
+export interface NpyStreamOptions extends MomentOptions, ProductOptions, RunOptions, NpyReadOptions {
   /** Rows per chunk (per read buffer). Default: from `maxMemory`, else about 32 MiB of rows. */
   chunkRows?: number;
   /**
@@ -62,8 +67,10 @@ const roundUp = (n: number, k: number): number => Math.ceil(n / k) * k;
  * Bytes covlasso allocates to stream a covariance (`colsY` undefined) or cross moments with
  * `chunkRows` rows per chunk: the accumulator's colsX×colsY float64 state and the result matrix
  * (2·8·colsX·colsY), its shifts and sums, the native packing panels (8192 bytes × columns rounded
- * up to 16, per side), and two read buffers of `chunkRows` rows of every file. Not
- * counted: Node itself, the core's small per-thread stacks.
+ * up to 16, per side), and two read buffers of `chunkRows` rows of every file (`rowBytes`: the
+ * bytes of a row of all files together; a float16 or bfloat16 file counts 4 bytes per element,
+ * its 2 in each read buffer and the float32 buffer it is widened into). Not counted: Node
+ * itself, the core's small per-thread stacks.
  */
 export function streamMemory(colsX: number, colsY: number | undefined, rowBytes: number, chunkRows: number): number {
   const q = colsY ?? colsX;
@@ -113,32 +120,43 @@ interface Source {
   header: NpyHeader;
   rows: number;
   cols: number;
+  /** Bytes of a row in the file. */
   rowBytes: number;
+  /**
+   * Bytes a row costs in memory, per read buffer: the file's bytes, plus for 16-bit files half of
+   * the float32 row they are widened into (one widened buffer beside the two read buffers).
+   */
+  planBytes: number;
 }
 
 /**
  * The shape `[rows, cols]` of a `.npy` header that holds logits (internal; the CLI checks files
  * with it before reading any data).
  * @throws CovlassoRangeError (`ERR_COVLASSO_SHAPE_MISMATCH`) unless 2-d with columns;
- *   CovlassoTypeError (`ERR_COVLASSO_INVALID_DTYPE`) unless float32/float64
+ *   CovlassoTypeError (`ERR_COVLASSO_INVALID_DTYPE`) unless float16/bfloat16/float32/float64
  */
 export function logitsShape(path: string, header: NpyHeader): [number, number] {
   if (header.shape.length !== 2) {
     throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `${path}: logits must be 2-d (samples × categories), got shape (${header.shape.join(', ')})`);
   }
-  if (header.dtype !== 'float32' && header.dtype !== 'float64') {
-    throw new CovlassoTypeError('ERR_COVLASSO_INVALID_DTYPE', `${path}: logits must be float32 or float64, got ${header.dtype}`);
+  if (header.dtype !== 'float32' && header.dtype !== 'float64' && header.dtype !== 'float16' && header.dtype !== 'bfloat16') {
+    throw new CovlassoTypeError('ERR_COVLASSO_INVALID_DTYPE', `${path}: logits must be float16, bfloat16, float32 or float64, got ${header.dtype}`);
   }
   const [rows, cols] = header.shape;
   if (cols === 0) throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `${path}: logits have no columns`);
   return [rows, cols];
 }
 
-async function openSource(path: string): Promise<Source> {
-  const header = await readNpyHeader(path);
+async function openSource(path: string, options: NpyReadOptions): Promise<Source> {
+  const header = await readNpyHeader(path, options);
   const [rows, cols] = logitsShape(path, header);
   const fh = await fs.promises.open(path, 'r');
-  return { path, fh, header, rows, cols, rowBytes: cols * (header.dtype === 'float32' ? 4 : 8) };
+  const rowBytes = cols * ITEM_SIZE[header.dtype];
+  return { path, fh, header, rows, cols, rowBytes, planBytes: is16(header) ? rowBytes + cols * 2 : rowBytes };
+}
+
+function is16(header: NpyHeader): header is NpyHeader & { dtype: 'float16' | 'bfloat16' } {
+  return header.dtype === 'float16' || header.dtype === 'bfloat16';
 }
 
 /** Opens the files, checks options, plans the chunks, streams every row range into a new accumulator. */
@@ -152,7 +170,7 @@ async function accumulate(paths: string[], options: NpyStreamOptions): Promise<C
   if (signal?.aborted) throw new CovlassoAbortError(signal.reason);
   const sources: Source[] = [];
   try {
-    for (const p of paths) sources.push(await openSource(p));
+    for (const p of paths) sources.push(await openSource(p, options));
     const n = sources[0].rows;
     if (sources.some((s) => s.rows !== n)) {
       throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `both files need the same rows, got ${sources.map((s) => s.rows).join(' and ')}`);
@@ -165,10 +183,12 @@ async function accumulate(paths: string[], options: NpyStreamOptions): Promise<C
       throw new CovlassoRangeError(n === 0 ? 'ERR_COVLASSO_SHAPE_MISMATCH' : 'ERR_COVLASSO_INVALID_ARGUMENT', `rows [${a}, ${b}) is empty or outside [0, ${n})`);
     }
     const cross = sources.length === 2;
-    const rowBytes = sources.reduce((t, s) => t + s.rowBytes, 0);
+    const rowBytes = sources.reduce((t, s) => t + s.planBytes, 0);
     const chunkRows = planChunkRows(sources[0].cols, cross ? sources[1].cols : undefined, rowBytes, b - a, options);
     const acc = new CovarianceAccumulator(sources[0].cols, cross ? sources[1].cols : undefined);
     const buffers = [0, 1].map(() => sources.map((s) => allocate(ArrayBuffer, chunkRows * s.rowBytes, 'a read buffer')));
+    // 16-bit files: each chunk is widened into one float32 buffer per file before it is added.
+    const widened = sources.map((s) => (is16(s.header) ? allocate(Float32Array, chunkRows * s.cols, 'a float32 buffer') : undefined));
     const readChunk = (set: number, start: number, rows: number): Promise<void> =>
       Promise.all(sources.map((s, i) => readExactly(s.fh, new Uint8Array(buffers[set][i], 0, rows * s.rowBytes), s.header.dataOffset + start * s.rowBytes, s.path))).then(() => undefined);
     const total = b - a;
@@ -194,7 +214,12 @@ async function accumulate(paths: string[], options: NpyStreamOptions): Promise<C
         }
         const [x, y] = sources.map((s, i) => {
           const len = rows * s.cols;
-          const data = s.header.dtype === 'float32' ? new Float32Array(buffers[set][i], 0, len) : new Float64Array(buffers[set][i], 0, len);
+          const h = s.header;
+          const data = is16(h)
+            ? widen16Into(h.dtype, new Uint16Array(buffers[set][i], 0, len), widened[i]!).subarray(0, len)
+            : h.dtype === 'float32'
+              ? new Float32Array(buffers[set][i], 0, len)
+              : new Float64Array(buffers[set][i], 0, len);
           return new Matrix(rows, s.cols, data);
         });
         const done = start - a;

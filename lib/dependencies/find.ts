@@ -9,6 +9,7 @@ import { accumulateFromNpy, NpyStreamOptions } from '../covariance/stream';
 import { CovlassoRangeError, CovlassoTypeError } from '../runtime/errors';
 import { asMatrix, Matrix, MatrixLike } from '../runtime/matrix';
 import { covLasso, covLassoPath, CovLassoBaseOptions, CovLassoResult } from '../lasso/covlasso';
+import type { PathOptions } from '../lasso/general';
 import { progressStages } from '../runtime/progress';
 import { RunOptions } from '../runtime/run';
 import { columnMeansOf } from '../covariance/columns';
@@ -43,7 +44,7 @@ export interface FindDependenciesOptions extends RunOptions, Pick<CovLassoBaseOp
    * defaults 100 and 1e-3): every target then carries `path` (λ, ratio, relative error and nnz
    * per λ). The main solution stays the one at `lambda` / `lambdaRatio`.
    */
-  path?: { nLambda?: number; ratioMin?: number };
+  path?: Pick<PathOptions, 'nLambda' | 'ratioMin'>;
   /** Target categories (default: all). */
   targets?: ArrayLike<number>;
   /** Absolute λ (our convention: half the paper's λ; equal to scikit-learn's alpha). */
@@ -209,10 +210,11 @@ export async function dependenciesFromCovariance(S: MatrixLike, options: Depende
 }
 
 /** Options of {@link findDependenciesFromNpy}: those of {@link findDependencies} and of the stream. */
-export interface FindDependenciesFromNpyOptions extends Omit<FindDependenciesOptions, 'fitLogits'>, Pick<NpyStreamOptions, 'chunkRows' | 'maxMemory'> {}
+export interface FindDependenciesFromNpyOptions extends Omit<FindDependenciesOptions, 'fitLogits'>, Pick<NpyStreamOptions, 'chunkRows' | 'maxMemory' | 'void2'> {}
 
 /**
- * {@link findDependencies} on rows of a 2-d float32/float64 `.npy` file of any size: the rows
+ * {@link findDependencies} on rows of a 2-d float32/float64 (or float16/bfloat16, widened chunk
+ * by chunk) `.npy` file of any size: the rows
  * are streamed through {@link accumulateFromNpy} (bounded memory, `maxMemory` / `chunkRows` as
  * for `covarianceFromNpy`; products in float64 unless `productPrecision` says otherwise), never
  * holding the file. Equal to `findDependencies` of the loaded matrix: bitwise in S, objectives
@@ -222,10 +224,10 @@ export interface FindDependenciesFromNpyOptions extends Omit<FindDependenciesOpt
  * const report = await findDependenciesFromNpy('logits.npy', { rows: [0, 8000], center: true, maxMemory: '1g' });
  */
 export async function findDependenciesFromNpy(path: string, options: FindDependenciesFromNpyOptions = {}): Promise<DependencyReport> {
-  const { rows, chunkRows, maxMemory, productPrecision, ...rest } = options;
+  const { rows, chunkRows, maxMemory, productPrecision, void2, ...rest } = options;
   const progress = options.onProgress;
   const acc = await accumulateFromNpy(path, {
-    rows, chunkRows, maxMemory,
+    rows, chunkRows, maxMemory, void2,
     productPrecision: productPrecision ?? DEPENDENCY_PRODUCT_PRECISION,
     threads: options.threads,
     signal: options.signal,

@@ -120,7 +120,12 @@ export function pathStep(path: CovLassoPathResult, lambdaIndex: number): CovLass
 }
 
 /** Target k's coefficients as `{ sources, coef }` arrays (views into the result). */
-export function targetCoefficients(coef: SparseColumns, column: number): { sources: Int32Array; coef: Float64Array } {
+export function targetCoefficients(coef: SparseColumns, column: number): {
+  /** Source categories of the column. */
+  sources: Int32Array;
+  /** Their coefficients. */
+  coef: Float64Array;
+} {
   const from = coef.indptr[column];
   const to = coef.indptr[column + 1];
   return { sources: coef.indices.subarray(from, to), coef: coef.values.subarray(from, to) };

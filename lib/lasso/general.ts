@@ -11,6 +11,16 @@ import { prepareSolve, runSolve, runSolveSync } from './solve';
 import { checkSolverOptions, checkTargets, pathLambdas, singleLambda } from './options';
 import type { CovLassoBaseOptions, CovLassoPathResult, GeneralProblem } from './types';
 
+/** A λ path relative to each target's λ_max: log-spaced ratios, or the ratios themselves. */
+export interface PathOptions {
+  /** Number of λ values, log-spaced from λ_max down to `ratioMin`·λ_max (default 100). */
+  nLambda?: number;
+  /** Smallest ratio λ/λ_max of the path (default 1e-3). */
+  ratioMin?: number;
+  /** The ratios themselves, decreasing (instead of `nLambda` / `ratioMin`). */
+  lambdaRatios?: ArrayLike<number>;
+}
+
 /** Options of {@link solveGeneral}: one λ (`lambda` / `lambdaRatio`) or a path (`path`). */
 export interface SolveGeneralOptions extends CovLassoBaseOptions, RunOptions {
   /** Absolute λ, the same for every target. */
@@ -18,7 +28,7 @@ export interface SolveGeneralOptions extends CovLassoBaseOptions, RunOptions {
   /** λ_t = lambdaRatio · λ_max(t), λ_max(t) = max_j |s_t[j]| over allowed j (default 0.1). */
   lambdaRatio?: number;
   /** Solve along a path instead: nLambda log-spaced ratios from 1 down to ratioMin. */
-  path?: { nLambda?: number; ratioMin?: number; lambdaRatios?: ArrayLike<number> };
+  path?: PathOptions;
 }
 
 /**

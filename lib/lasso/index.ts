@@ -6,7 +6,7 @@
  */
 export { covLasso, covLassoSync, covLassoPath, covLassoPathSync, pathStep, targetCoefficients } from './covlasso';
 export { solveGeneral, solveGeneralSync, generalProblem } from './general';
-export type { SolveGeneralOptions } from './general';
+export type { PathOptions, SolveGeneralOptions } from './general';
 export type {
   CovLassoOptions,
   CovLassoBaseOptions,

@@ -2,15 +2,21 @@
  * Types of the CovLasso API: options, results, sparse coefficients.
  * @module
  */
-import type { NativeExecutionArgs, NativeLassoProblem } from '../runtime/native-types';
+import type { NativeExecutionArgs } from '../runtime/native-types';
+import type { NativeLassoProblem as GeneralProblem } from '../runtime/native-types';
 import type { RunOptions } from '../runtime/run';
 
 /** A sparse matrix in compressed sparse columns: column k holds `values[indptr[k]..indptr[k+1])` at rows `indices[...]`. */
 export interface SparseColumns {
+  /** Rows of the dense matrix (the categories a coefficient may belong to). */
   rows: number;
+  /** Columns: one per target. */
   cols: number;
+  /** Column k's entries are `indptr[k]` to `indptr[k + 1]` (cols + 1 offsets). */
   indptr: Int32Array;
+  /** Row (source category) of each entry. */
   indices: Int32Array;
+  /** Value (coefficient) of each entry. */
   values: Float64Array;
 }
 
@@ -104,8 +110,9 @@ export interface CovLassoPathResult extends CovLassoResult {
   pathLength: Int32Array;
 }
 
-/** A CovLasso problem in general form (see {@link generalProblem}; the engine of the dependency toolkit). */
-export type GeneralProblem = NativeLassoProblem;
+// A CovLasso problem in general form (see generalProblem; the engine of the dependency toolkit):
+// the core's own struct, documented there, under its public name.
+export type { NativeLassoProblem as GeneralProblem } from '../runtime/native-types';
 
 /** Validated solver settings passed to the addon (internal). */
 export interface SolverSettings extends NativeExecutionArgs {

@@ -11,13 +11,32 @@ import * as os from 'node:os';
 import { NpyFormatError } from '../runtime/errors';
 import { PyLiteralParser } from './literal';
 
-/** Element types covlasso reads and writes in `.npy` files. */
+/** Element types of the arrays covlasso reads and writes (the types of {@link NpyArray}'s `data`). */
 export type NpyDtype = 'float32' | 'float64' | 'int32' | 'int64';
+
+/**
+ * Element types a `.npy` file read by covlasso may hold: the {@link NpyDtype}s, and the 16-bit
+ * floats `float16` (numpy's `<f2`) and `bfloat16` (descr `'bfloat16'`, or `<V2`/`|V2` as
+ * `ml_dtypes` arrays are saved by `numpy.save`, with {@link NpyReadOptions.void2}), which the
+ * readers widen to `float32` (exactly: every 16-bit value is a float32 value).
+ */
+export type NpyFileDtype = NpyDtype | 'float16' | 'bfloat16';
+
+/** Options of the `.npy` readers. */
+export interface NpyReadOptions {
+  /**
+   * How to read 2-byte void data (`<V2`, `|V2`), which is what `numpy.save` writes for an
+   * `ml_dtypes.bfloat16` array (numpy has no bfloat16 of its own, so the header cannot say
+   * bfloat16): `'bfloat16'` reads it as bfloat16. Without it such files are refused, as
+   * `V2` may hold anything.
+   */
+  void2?: 'bfloat16';
+}
 
 /** The header of a `.npy` file, as returned by {@link readNpyHeader}. */
 export interface NpyHeader {
-  /** Element type. */
-  dtype: NpyDtype;
+  /** Element type stored in the file (`float16` and `bfloat16` are widened to float32 on reading). */
+  dtype: NpyFileDtype;
   /** Dimensions; `[]` for a 0-d array. */
   shape: number[];
   /** Byte offset of the first element in the file (the data runs to the end of the file). */
@@ -32,7 +51,8 @@ const ARRAY_ALIGN = 64;
 /** Bytes needed to know a header's total length, whatever the version. */
 export const PREAMBLE_MAX = 12;
 
-export const ITEM_SIZE: Record<NpyDtype, number> = { float32: 4, float64: 8, int32: 4, int64: 8 };
+/** Bytes per element of each dtype, as stored in a file. */
+export const ITEM_SIZE: Record<NpyFileDtype, number> = { float16: 2, bfloat16: 2, float32: 4, float64: 8, int32: 4, int64: 8 };
 const DESCR_OF: Record<NpyDtype, string> = { float32: '<f4', float64: '<f8', int32: '<i4', int64: '<i8' };
 export const HOST_LITTLE_ENDIAN = os.endianness() === 'LE';
 
@@ -94,14 +114,24 @@ export function checkHeaderLength(pre: Preamble, fileSize: number): void {
   }
 }
 
+const SUPPORTED_TEXT = '<f2 float16, bfloat16, <f4 float32, <f8 float64, <i4 int32, <i8 int64';
+
 /** Maps a numpy `descr` string to a supported dtype, or throws a precise NpyFormatError. */
-function dtypeFromDescr(descr: string): NpyDtype {
+function dtypeFromDescr(descr: string, options: NpyReadOptions): NpyFileDtype {
+  if (descr === 'bfloat16') return 'bfloat16';
+  if ((descr === '<V2' || descr === '|V2') && options.void2 === 'bfloat16') return 'bfloat16';
+  if (descr === '<V2' || descr === '|V2') {
+    throw new NpyFormatError(
+      `Unsupported .npy dtype ${JSON.stringify(descr)}: 2-byte void data (what numpy.save writes for ml_dtypes.bfloat16); ` +
+        `pass { void2: 'bfloat16' } to read it as bfloat16`,
+    );
+  }
   const m = /^([<>|=]?)([a-zA-Z])(\d*)$/.exec(descr);
-  if (!m) throw new NpyFormatError(`Unsupported .npy dtype ${JSON.stringify(descr)} (supported: <f4, <f8, <i4, <i8)`);
+  if (!m) throw new NpyFormatError(`Unsupported .npy dtype ${JSON.stringify(descr)} (supported: ${SUPPORTED_TEXT})`);
   const [, order, kind, sizeText] = m;
   const size = Number(sizeText);
-  const supported: Record<string, NpyDtype> = { f4: 'float32', f8: 'float64', i4: 'int32', i8: 'int64' };
-  const dtype = supported[kind + sizeText] as NpyDtype | undefined;
+  const supported: Record<string, NpyFileDtype> = { f2: 'float16', f4: 'float32', f8: 'float64', i4: 'int32', i8: 'int64' };
+  const dtype = supported[kind + sizeText] as NpyFileDtype | undefined;
   if (order === '>' && size > 1) {
     throw new NpyFormatError(
       `Big-endian .npy data (${JSON.stringify(descr)}) is not supported; ` +
@@ -112,9 +142,7 @@ function dtypeFromDescr(descr: string): NpyDtype {
   if (dtype && order === '|') {
     throw new NpyFormatError(`Malformed .npy dtype ${JSON.stringify(descr)}: "|" is only valid for 1-byte types`);
   }
-  throw new NpyFormatError(
-    `Unsupported .npy dtype ${JSON.stringify(descr)} (supported: <f4 float32, <f8 float64, <i4 int32, <i8 int64)`,
-  );
+  throw new NpyFormatError(`Unsupported .npy dtype ${JSON.stringify(descr)} (supported: ${SUPPORTED_TEXT})`);
 }
 
 /** True when C and Fortran order give the same memory layout (at most one dimension > 1). */
@@ -123,7 +151,7 @@ function layoutIsOrderFree(shape: readonly number[]): boolean {
 }
 
 export interface ParsedHeader {
-  dtype: NpyDtype;
+  dtype: NpyFileDtype;
   shape: number[];
   dataOffset: number;
   /** Number of elements (product of shape). */
@@ -133,7 +161,7 @@ export interface ParsedHeader {
 }
 
 /** Parses the header that starts at the beginning of `bytes` (which must contain all of it). */
-export function parseHeader(bytes: Uint8Array, pre: Preamble): ParsedHeader {
+export function parseHeader(bytes: Uint8Array, pre: Preamble, options: NpyReadOptions = {}): ParsedHeader {
   const dataOffset = pre.headerStart + pre.headerLength;
   if (bytes.length < dataOffset) {
     throw new NpyFormatError(
@@ -166,7 +194,7 @@ export function parseHeader(bytes: Uint8Array, pre: Preamble): ParsedHeader {
   if (descr.t !== 'str') {
     throw new NpyFormatError('Unsupported .npy dtype: structured (record) dtypes are not supported');
   }
-  const dtype = dtypeFromDescr(descr.v);
+  const dtype = dtypeFromDescr(descr.v, options);
   if (fortran.v && !layoutIsOrderFree(shape)) {
     throw new NpyFormatError(
       `Fortran-order .npy data (shape (${shape.join(', ')})) is not supported; save a C-ordered copy ` +

@@ -6,6 +6,11 @@
  * arrays with an empty dimension). Format versions 1.0, 2.0 and 3.0 are read; files are written
  * as version 1.0, or 2.0 when the header does not fit version 1.0's 16-bit length field.
  *
+ * 16-bit floats are read too, widened exactly to `float32` (`widenedFrom` says so): `float16`
+ * (`<f2`) and `bfloat16` (descr `'bfloat16'`; or `<V2`/`|V2`, what `numpy.save` writes for an
+ * `ml_dtypes.bfloat16` array, with `{ void2: 'bfloat16' }`, since numpy's header cannot tell
+ * bfloat16 from other 2-byte data).
+ *
  * Everything malformed or unsupported raises {@link NpyFormatError}
  * (`code === 'ERR_COVLASSO_NPY_FORMAT'`); file-system errors (e.g. `ENOENT`) are Node's own.
  *
@@ -21,28 +26,58 @@ import {
   HOST_LITTLE_ENDIAN,
   ITEM_SIZE,
   NpyDtype,
+  NpyFileDtype,
   NpyHeader,
+  NpyReadOptions,
   checkHeaderLength,
   parseHeader,
   parsePreamble,
   PREAMBLE_MAX,
 } from './header';
+import { widen16 } from '../runtime/half';
 import { allocate, isTypedArray } from '../runtime/typed';
 
-export type { NpyDtype, NpyHeader } from './header';
+export type { NpyDtype, NpyFileDtype, NpyHeader, NpyReadOptions } from './header';
+
+/** The typed array that holds each {@link NpyDtype}. */
+export interface NpyDataOf {
+  /** `Float32Array` (also what float16 and bfloat16 files are widened to). */
+  float32: Float32Array;
+  /** `Float64Array`. */
+  float64: Float64Array;
+  /** `Int32Array`. */
+  int32: Int32Array;
+  /** `BigInt64Array`. */
+  int64: BigInt64Array;
+}
 
 /** Typed-array storage for each {@link NpyDtype}. */
-export type NpyData = Float32Array | Float64Array | Int32Array | BigInt64Array;
+export type NpyData = NpyDataOf[NpyDtype];
 
-/** An n-dimensional array read from (or to be written to) a `.npy` file, row-major. */
-export interface NpyArray {
-  /** Element type. */
-  dtype: NpyDtype;
+/** An array of one element type `D`: `data` is the typed array of that type ({@link NpyDataOf}). */
+export interface NpyTypedArray<D extends NpyDtype> {
+  /** Element type: tells which typed array `data` is. */
+  dtype: D;
   /** Dimensions; `[]` for a 0-d (scalar) array. The product is `data.length`. */
   shape: number[];
   /** Elements in C (row-major) order. */
-  data: NpyData;
+  data: NpyDataOf[D];
+  /**
+   * Set when the file stored 16-bit floats (`float16` or `bfloat16`), which were widened
+   * (exactly) to this float32 array; absent otherwise.
+   */
+  widenedFrom?: 'float16' | 'bfloat16';
 }
+
+/**
+ * An n-dimensional array read from (or to be written to) a `.npy` file, row-major. A union
+ * discriminated on `dtype`: checking `dtype` narrows `data` to its typed array, no cast needed.
+ *
+ * @example
+ * const a = await readNpy('logits.npy');
+ * if (a.dtype === 'float32' || a.dtype === 'float64') new Matrix(a.shape[0], a.shape[1], a.data);
+ */
+export type NpyArray<D extends NpyDtype = NpyDtype> = { [K in D]: NpyTypedArray<K> }[D];
 
 /** What {@link encodeNpy} and {@link writeNpy} accept: `dtype` defaults to the typed array's. */
 export interface NpyArrayInput {
@@ -64,16 +99,20 @@ function swapBytes(bytes: Uint8Array, itemSize: number): void {
   }
 }
 
-function typedView(dtype: NpyDtype, buffer: ArrayBufferLike, byteOffset: number, length: number): NpyData {
+/** The array of `length` elements of a file's dtype at `byteOffset` of `buffer` (little-endian bytes on this host). */
+function arrayOver(dtype: NpyFileDtype, shape: number[], buffer: ArrayBufferLike, byteOffset: number, length: number): NpyArray {
   switch (dtype) {
     case 'float32':
-      return new Float32Array(buffer, byteOffset, length);
+      return { dtype, shape, data: new Float32Array(buffer, byteOffset, length) };
     case 'float64':
-      return new Float64Array(buffer, byteOffset, length);
+      return { dtype, shape, data: new Float64Array(buffer, byteOffset, length) };
     case 'int32':
-      return new Int32Array(buffer, byteOffset, length);
+      return { dtype, shape, data: new Int32Array(buffer, byteOffset, length) };
     case 'int64':
-      return new BigInt64Array(buffer, byteOffset, length);
+      return { dtype, shape, data: new BigInt64Array(buffer, byteOffset, length) };
+    case 'float16':
+    case 'bfloat16':
+      return { dtype: 'float32', shape, data: widen16(dtype, new Uint16Array(buffer, byteOffset, length)), widenedFrom: dtype };
   }
 }
 
@@ -82,31 +121,31 @@ function typedView(dtype: NpyDtype, buffer: ArrayBufferLike, byteOffset: number,
  *
  * The returned `data` is a view on `buf`'s memory (no copy) whenever the data is aligned to the
  * element size, which it is for files numpy writes (headers padded to 64 bytes) read into their
- * own buffer; otherwise the data is copied.
+ * own buffer; otherwise the data is copied. float16 and bfloat16 data is always copied, widened
+ * to a fresh `Float32Array`.
  *
  * Fortran-ordered files are accepted only when their layout equals C order (at most one
  * dimension larger than 1, e.g. any 0-d or 1-d array).
  *
  * @param buf The whole file's bytes (a `Buffer` works).
+ * @param options How to read 2-byte void data ({@link NpyReadOptions}).
  * @returns dtype, shape and the elements in C order.
  * @throws {NpyFormatError} bad magic, unsupported version, malformed header, big-endian or
  *   unsupported dtype, Fortran order, or a data size that does not match the shape.
  * @throws {CovlassoTypeError} `buf` is not a Uint8Array.
  */
-export function parseNpy(buf: Uint8Array): NpyArray {
+export function parseNpy(buf: Uint8Array, options: NpyReadOptions = {}): NpyArray {
   if (!(buf instanceof Uint8Array)) {
     throw new CovlassoTypeError('ERR_COVLASSO_INVALID_ARGUMENT', 'parseNpy() expects a Uint8Array or Buffer');
   }
-  const h = parseHeader(buf, parsePreamble(buf));
+  const h = parseHeader(buf, parsePreamble(buf), options);
   checkDataLength(h, buf.length - h.dataOffset);
   const itemSize = ITEM_SIZE[h.dtype];
   const start = buf.byteOffset + h.dataOffset;
-  if (HOST_LITTLE_ENDIAN && start % itemSize === 0) {
-    return { dtype: h.dtype, shape: h.shape, data: typedView(h.dtype, buf.buffer, start, h.count) };
-  }
+  if (HOST_LITTLE_ENDIAN && start % itemSize === 0) return arrayOver(h.dtype, h.shape, buf.buffer, start, h.count);
   const copy = buf.slice(h.dataOffset, h.dataOffset + h.byteLength); // fresh, aligned ArrayBuffer
   if (!HOST_LITTLE_ENDIAN) swapBytes(copy, itemSize);
-  return { dtype: h.dtype, shape: h.shape, data: typedView(h.dtype, copy.buffer, 0, h.count) };
+  return arrayOver(h.dtype, h.shape, copy.buffer, 0, h.count);
 }
 
 /**
@@ -114,17 +153,46 @@ export function parseNpy(buf: Uint8Array): NpyArray {
  * in chunks into one preallocated buffer, then {@link parseNpy} on it.
  *
  * @param path File path.
+ * @param options How to read 2-byte void data ({@link NpyReadOptions}).
  * @returns dtype, shape and the elements in C order (a zero-copy view on the file's bytes).
  * @throws {NpyFormatError} see {@link parseNpy}. A missing file rejects with Node's own `ENOENT` error.
  */
-export async function readNpy(path: string): Promise<NpyArray> {
+export async function readNpy(path: string, options: NpyReadOptions = {}): Promise<NpyArray> {
+  return parseNpy(await readWholeFile(path, NpyFormatError), options);
+}
+
+/** A file that ended while being read (the error class of the format being read). */
+type ShortReadError = new (message: string) => Error;
+
+function shortRead(path: string, error: ShortReadError): Error {
+  return new error(`${path}: the file ended early (was it truncated while being read?)`);
+}
+
+/**
+ * The bytes of a whole file (internal: the `.npy` and `.npz` readers), in reads of at most 1 GiB
+ * into one buffer, so files over 2 GiB (which `fs.readFile` refuses) are read too.
+ * @param error the class of the error for a file that shrinks while being read
+ */
+export async function readWholeFile(path: string, error: ShortReadError): Promise<Uint8Array> {
   const fh = await fs.promises.open(path, 'r');
   try {
     const bytes = allocate(Uint8Array, (await fh.stat()).size, `the contents of ${path}`);
-    await readExactly(fh, bytes, 0, path);
-    return parseNpy(bytes);
+    if ((await readFully(fh, bytes, 0)) < bytes.length) throw shortRead(path, error);
+    return bytes;
   } finally {
     await fh.close();
+  }
+}
+
+/** Synchronous twin of {@link readWholeFile} (internal). */
+export function readWholeFileSync(path: string, error: ShortReadError): Uint8Array {
+  const fd = fs.openSync(path, 'r');
+  try {
+    const bytes = allocate(Uint8Array, fs.fstatSync(fd).size, `the contents of ${path}`);
+    if (readFullySync(fd, bytes, 0) < bytes.length) throw shortRead(path, error);
+    return bytes;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
@@ -132,18 +200,12 @@ export async function readNpy(path: string): Promise<NpyArray> {
  * Synchronous twin of {@link readNpy} (also for files over 2 GiB).
  *
  * @param path File path.
+ * @param options See {@link readNpy}.
  * @returns dtype, shape and the elements in C order.
  * @throws {NpyFormatError} see {@link parseNpy}. A missing file throws Node's own `ENOENT` error.
  */
-export function readNpySync(path: string): NpyArray {
-  const fd = fs.openSync(path, 'r');
-  try {
-    const bytes = allocate(Uint8Array, fs.fstatSync(fd).size, `the contents of ${path}`);
-    if (readFullySync(fd, bytes, 0) < bytes.length) throw new NpyFormatError(`${path}: the file ended early (was it truncated while being read?)`);
-    return parseNpy(bytes);
-  } finally {
-    fs.closeSync(fd);
-  }
+export function readNpySync(path: string, options: NpyReadOptions = {}): NpyArray {
+  return parseNpy(readWholeFileSync(path, NpyFormatError), options);
 }
 
 function elementsOf(shape: readonly number[]): number {
@@ -151,10 +213,10 @@ function elementsOf(shape: readonly number[]): number {
 }
 
 /** The array over freshly read little-endian bytes (swapped in place on a big-endian host). */
-function arrayOf(dtype: NpyDtype, shape: number[], bytes: Uint8Array): NpyArray {
+function arrayOf(dtype: NpyFileDtype, shape: number[], bytes: Uint8Array): NpyArray {
   const itemSize = ITEM_SIZE[dtype];
   if (!HOST_LITTLE_ENDIAN) swapBytes(bytes, itemSize);
-  return { dtype, shape, data: typedView(dtype, bytes.buffer, 0, bytes.length / itemSize) };
+  return arrayOver(dtype, shape, bytes.buffer, 0, bytes.length / itemSize);
 }
 
 function readFullySync(fd: number, into: Uint8Array, position: number): number {
@@ -186,13 +248,11 @@ async function readFully(fh: fs.promises.FileHandle, into: Uint8Array, position:
  * @throws {NpyFormatError} when the file ends first (it was truncated while being read)
  */
 export async function readExactly(fh: fs.promises.FileHandle, into: Uint8Array, position: number, path: string): Promise<void> {
-  if ((await readFully(fh, into, position)) < into.length) {
-    throw new NpyFormatError(`${path}: the file ended early (was it truncated while being read?)`);
-  }
+  if ((await readFully(fh, into, position)) < into.length) throw shortRead(path, NpyFormatError);
 }
 
 /** The header of an open `.npy` file, checked against the file's size. */
-async function headerOf(fh: fs.promises.FileHandle): Promise<NpyHeader> {
+async function headerOf(fh: fs.promises.FileHandle, options: NpyReadOptions): Promise<NpyHeader> {
   const start = new Uint8Array(PREAMBLE_MAX);
   const pre = parsePreamble(start.subarray(0, await readFully(fh, start, 0)));
   const { size } = await fh.stat();
@@ -200,7 +260,7 @@ async function headerOf(fh: fs.promises.FileHandle): Promise<NpyHeader> {
   // allocated or read: a forged v2/v3 length of up to 4 GiB would otherwise be allocated whole.
   checkHeaderLength(pre, size);
   const headerBytes = new Uint8Array(pre.headerStart + pre.headerLength);
-  const h = parseHeader(headerBytes.subarray(0, await readFully(fh, headerBytes, 0)), pre);
+  const h = parseHeader(headerBytes.subarray(0, await readFully(fh, headerBytes, 0)), pre, options);
   checkDataLength(h, size - h.dataOffset);
   return { dtype: h.dtype, shape: h.shape, dataOffset: h.dataOffset, fortranOrder: false };
 }
@@ -210,13 +270,14 @@ async function headerOf(fh: fs.promises.FileHandle): Promise<NpyHeader> {
  * streaming the data later from `dataOffset`. Also checks that the file's size matches the shape.
  *
  * @param path File path.
+ * @param options See {@link readNpy}.
  * @returns dtype, shape, the byte offset of the data, and `fortranOrder: false`.
  * @throws {NpyFormatError} see {@link parseNpy}. A missing file rejects with Node's own `ENOENT` error.
  */
-export async function readNpyHeader(path: string): Promise<NpyHeader> {
+export async function readNpyHeader(path: string, options: NpyReadOptions = {}): Promise<NpyHeader> {
   const fh = await fs.promises.open(path, 'r');
   try {
-    return await headerOf(fh);
+    return await headerOf(fh, options);
   } finally {
     await fh.close();
   }
@@ -229,6 +290,7 @@ export async function readNpyHeader(path: string): Promise<NpyHeader> {
  *
  * @param path File path.
  * @param rows `[begin, end)` with `0 ≤ begin ≤ end ≤ shape[0]` (`begin === end` reads no rows).
+ * @param options See {@link readNpy}.
  * @returns dtype, the shape `[end − begin, ...shape.slice(1)]` and the elements in C order.
  * @throws {NpyFormatError} see {@link parseNpy} (including a file shorter than its shape, or
  *   one truncated while being read). A missing file rejects with Node's own `ENOENT` error.
@@ -238,14 +300,14 @@ export async function readNpyHeader(path: string): Promise<NpyHeader> {
  * @example
  * const evalRows = await readNpyRows('logits.npy', [8000, 12000]); // 4000 × C, nothing more read
  */
-export async function readNpyRows(path: string, rows: readonly [number, number]): Promise<NpyArray> {
+export async function readNpyRows(path: string, rows: readonly [number, number], options: NpyReadOptions = {}): Promise<NpyArray> {
   if (!Array.isArray(rows) || rows.length !== 2 || !rows.every((r) => Number.isSafeInteger(r))) {
     throw new CovlassoTypeError('ERR_COVLASSO_INVALID_ARGUMENT', `rows must be a [begin, end) pair of integers, got ${JSON.stringify(rows)}`);
   }
   const [begin, end] = rows;
   const fh = await fs.promises.open(path, 'r');
   try {
-    const h = await headerOf(fh);
+    const h = await headerOf(fh, options);
     if (h.shape.length === 0) throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `${path}: a 0-d array has no rows`);
     const n = h.shape[0];
     if (begin < 0 || begin > end || end > n) {

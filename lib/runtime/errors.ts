@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'ERR_COVLASSO_NEGATIVE_LAMBDA',
   'ERR_COVLASSO_TARGET_OUT_OF_RANGE',
   'ERR_COVLASSO_NPY_FORMAT',
+  'ERR_COVLASSO_NPZ_FORMAT',
   'ERR_COVLASSO_STATE_FORMAT',
   'ERR_COVLASSO_SAFETENSORS_FORMAT',
   'ERR_COVLASSO_JSON_FORMAT',
@@ -40,6 +41,12 @@ export type CovlassoErrorCode = (typeof ERROR_CODES)[number];
 export class CovlassoError extends Error {
   /** Stable, machine-readable code. */
   readonly code: CovlassoErrorCode;
+  /**
+   * An error with a stable code.
+   * @param code the stable code
+   * @param message for people
+   * @param options `cause`: the underlying error
+   */
   constructor(code: CovlassoErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'CovlassoError';
@@ -49,6 +56,11 @@ export class CovlassoError extends Error {
 
 /** An argument has the wrong type or dtype (e.g. an Int32Array where a Float64Array is needed). */
 export class CovlassoTypeError extends CovlassoError {
+  /**
+   * An error with a stable code.
+   * @param code the stable code (e.g. `ERR_COVLASSO_INVALID_DTYPE`)
+   * @param message for people
+   */
   constructor(code: CovlassoErrorCode, message: string) {
     super(code, message);
     this.name = 'CovlassoTypeError';
@@ -57,6 +69,11 @@ export class CovlassoTypeError extends CovlassoError {
 
 /** An argument's value is out of its domain (negative λ, target out of range, wrong shape). */
 export class CovlassoRangeError extends CovlassoError {
+  /**
+   * An error with a stable code.
+   * @param code the stable code (e.g. `ERR_COVLASSO_INVALID_DTYPE`)
+   * @param message for people
+   */
   constructor(code: CovlassoErrorCode, message: string) {
     super(code, message);
     this.name = 'CovlassoRangeError';
@@ -65,6 +82,10 @@ export class CovlassoRangeError extends CovlassoError {
 
 /** Input data contains NaN or ±Infinity. */
 export class NotFiniteError extends CovlassoError {
+  /**
+   * An error with this class's code.
+   * @param message for people
+   */
   constructor(message: string) {
     super('ERR_COVLASSO_NOT_FINITE', message);
     this.name = 'NotFiniteError';
@@ -73,6 +94,10 @@ export class NotFiniteError extends CovlassoError {
 
 /** A covariance that must be square and symmetric is not. */
 export class NotSymmetricError extends CovlassoError {
+  /**
+   * An error with this class's code.
+   * @param message for people
+   */
   constructor(message: string) {
     super('ERR_COVLASSO_NOT_SYMMETRIC', message);
     this.name = 'NotSymmetricError';
@@ -86,6 +111,10 @@ export class NotSymmetricError extends CovlassoError {
  * edited, forged or badly rounded one is not.
  */
 export class NotPositiveSemidefiniteError extends CovlassoError {
+  /**
+   * An error with this class's code.
+   * @param message for people
+   */
   constructor(message: string) {
     super('ERR_COVLASSO_NOT_PSD', message);
     this.name = 'NotPositiveSemidefiniteError';
@@ -94,6 +123,10 @@ export class NotPositiveSemidefiniteError extends CovlassoError {
 
 /** A `.npy` file cannot be read or written (bad magic, unsupported dtype or order, truncated). */
 export class NpyFormatError extends CovlassoError {
+  /**
+   * An error with this class's code.
+   * @param message for people
+   */
   constructor(message: string) {
     super('ERR_COVLASSO_NPY_FORMAT', message);
     this.name = 'NpyFormatError';
@@ -102,6 +135,10 @@ export class NpyFormatError extends CovlassoError {
 
 /** The call was aborted through its `AbortSignal`; `cause` holds the signal's reason. */
 export class CovlassoAbortError extends CovlassoError {
+  /**
+   * The abort error of a signal.
+   * @param reason the signal's `reason`, kept as `cause`
+   */
   constructor(reason?: unknown) {
     super('ERR_COVLASSO_ABORTED', 'The operation was aborted', { cause: reason });
     this.name = 'AbortError';
@@ -157,6 +194,11 @@ export class NativeLoadError extends NativeUnavailableError {
  * (sizes, count, non-finite values). `code === 'ERR_COVLASSO_STATE_FORMAT'`.
  */
 export class AccumulatorStateError extends CovlassoError {
+  /**
+   * An error with this class's code.
+   * @param message for people
+   * @param cause the underlying error
+   */
   constructor(message: string, cause?: unknown) {
     super('ERR_COVLASSO_STATE_FORMAT', message, { cause });
     this.name = 'AccumulatorStateError';
@@ -169,6 +211,10 @@ export class AccumulatorStateError extends CovlassoError {
  * `code === 'ERR_COVLASSO_BACKEND_UNAVAILABLE'`.
  */
 export class BackendUnavailableError extends CovlassoError {
+  /**
+   * An error with this class's code.
+   * @param message for people
+   */
   constructor(message: string) {
     super('ERR_COVLASSO_BACKEND_UNAVAILABLE', message);
     this.name = 'BackendUnavailableError';
@@ -182,6 +228,10 @@ export class BackendUnavailableError extends CovlassoError {
  * checkpoint does not hold (the message lists some that it does). `code === 'ERR_COVLASSO_SAFETENSORS_FORMAT'`.
  */
 export class SafetensorsFormatError extends CovlassoError {
+  /**
+   * An error with this class's code.
+   * @param message for people
+   */
   constructor(message: string) {
     super('ERR_COVLASSO_SAFETENSORS_FORMAT', message);
     this.name = 'SafetensorsFormatError';
@@ -194,6 +244,10 @@ export class SafetensorsFormatError extends CovlassoError {
  * schema/ folder); the message says where, in one line. `code === 'ERR_COVLASSO_JSON_FORMAT'`.
  */
 export class JsonFormatError extends CovlassoError {
+  /**
+   * An error with this class's code.
+   * @param message for people
+   */
   constructor(message: string) {
     super('ERR_COVLASSO_JSON_FORMAT', message);
     this.name = 'JsonFormatError';
@@ -226,6 +280,11 @@ export class ShardError extends CovlassoError {
 export class NotConvergedError extends CovlassoError {
   /** How many targets did not converge. */
   readonly unconverged: number;
+  /**
+   * An error with this class's code.
+   * @param message for people
+   * @param unconverged how many targets did not converge
+   */
   constructor(message: string, unconverged: number) {
     super('ERR_COVLASSO_NOT_CONVERGED', message);
     this.name = 'NotConvergedError';
@@ -241,5 +300,24 @@ export class OptionalDependencyError extends CovlassoError {
   constructor(message: string, cause?: unknown) {
     super('ERR_COVLASSO_OPTIONAL_DEPENDENCY', message, { cause });
     this.name = 'OptionalDependencyError';
+  }
+}
+
+/**
+ * A `.npz` archive cannot be read: not a zip file, truncated, a forged or inconsistent central
+ * directory (offsets or sizes outside the file, local headers that disagree with it, entries
+ * that overlap), an unsupported compression method or encryption, a CRC-32 or size mismatch,
+ * a duplicate or missing member, or a member that is not a `.npy` file (its message then
+ * carries the {@link NpyFormatError}'s, as `cause`). `code === 'ERR_COVLASSO_NPZ_FORMAT'`.
+ */
+export class NpzFormatError extends CovlassoError {
+  /**
+   * An error with this class's code.
+   * @param message for people
+   * @param cause the underlying error
+   */
+  constructor(message: string, cause?: unknown) {
+    super('ERR_COVLASSO_NPZ_FORMAT', message, { cause });
+    this.name = 'NpzFormatError';
   }
 }

@@ -3,6 +3,7 @@
  * @module
  */
 import { CovlassoRangeError, CovlassoTypeError } from './errors';
+import { widen16 } from './half';
 import { allocate, detachedError, detachSafe, isTypedArray } from './typed';
 import type { NativeMatrix } from './native-types';
 
@@ -14,8 +15,11 @@ export type MatrixData = Float32Array | Float64Array;
 
 /** Anything with the shape of a matrix: a {@link Matrix} or a plain `{ rows, cols, data }`. */
 export interface MatrixLike {
+  /** Number of rows. */
   readonly rows: number;
+  /** Number of columns. */
   readonly cols: number;
+  /** Row-major elements, `rows * cols` of them. */
   readonly data: MatrixData;
 }
 
@@ -108,21 +112,87 @@ export class Matrix implements MatrixLike {
 }
 
 /**
- * Checks a user-supplied matrix and returns it as a {@link Matrix} (no copy).
- * @param name - how the argument is called in error messages
+ * A 2-d tensor of another library, as {@link asMatrix} reads it: its dimensions as `dims`
+ * (onnxruntime-node's `Tensor`) or `shape` (tfjs, ndarray-like objects), and its row-major
+ * elements as `data` (a `Float32Array` or `Float64Array`; onnxruntime's `float16` tensors, a
+ * `Uint16Array` with `type: 'float16'`, are widened) or from `dataSync()` (a tfjs `Tensor`).
  */
-export function asMatrix(value: unknown, name: string): Matrix {
+export interface TensorLike {
+  /** Dimensions `[rows, cols]` (onnxruntime-node). */
+  readonly dims?: readonly number[];
+  /** Dimensions `[rows, cols]` (tfjs and others), when there is no `dims`. */
+  readonly shape?: readonly number[];
+  /** Row-major elements; for a tfjs `Tensor`, whose `data` is a method, `dataSync()` is used. */
+  readonly data?: unknown;
+  /** tfjs: the elements, synchronously. */
+  dataSync?(): unknown;
+  /** onnxruntime-node's element type (`'float32'`, `'float64'`, `'float16'`, …). */
+  readonly type?: string;
+}
+
+/** What {@link asMatrix} accepts: a {@link Matrix}, a `{ rows, cols, data }`, or a 2-d {@link TensorLike}. */
+export type MatrixInput = Matrix | MatrixLike | TensorLike;
+
+/**
+ * Checks a user-supplied matrix and returns it as a {@link Matrix}, sharing its memory whenever
+ * the elements are float32 or float64 (no copy): a {@link Matrix} is returned as it is, a
+ * `{ rows, cols, data }` or a 2-d tensor (`{ dims | shape, data }`, onnxruntime-node's `Tensor`,
+ * a tfjs `Tensor` through `dataSync()`) becomes a Matrix over the same typed array. A float16
+ * onnxruntime tensor (`type: 'float16'`, `Uint16Array` data) is widened into a new Float32Array.
+ *
+ * @param value - the matrix or tensor
+ * @param name - how the argument is called in error messages
+ * @returns a Matrix over `value`'s memory (or the widened copy of float16 data)
+ * @throws CovlassoTypeError (`ERR_COVLASSO_INVALID_DTYPE`) for anything else, or elements of
+ *   another type (int, string, …)
+ * @throws CovlassoRangeError (`ERR_COVLASSO_SHAPE_MISMATCH`) when a tensor is not 2-d or its
+ *   dimensions and element count disagree
+ * @example
+ * const out = await session.run(feeds);          // onnxruntime-node
+ * const S = covarianceSync(asMatrix(out.logits)); // no copy of the logits
+ */
+export function asMatrix(value: MatrixInput, name = 'matrix'): Matrix {
   if (value instanceof Matrix) return value;
   if (value !== null && typeof value === 'object' && 'rows' in value && 'cols' in value && 'data' in value) {
     const m = value as MatrixLike;
-    try {
-      return new Matrix(m.rows, m.cols, m.data);
-    } catch (error) {
-      (error as Error).message = `${name}: ${(error as Error).message}`;
-      throw error;
-    }
+    return withName(name, () => new Matrix(m.rows, m.cols, m.data));
   }
-  throw new CovlassoTypeError('ERR_COVLASSO_INVALID_DTYPE', `${name} must be a Matrix or { rows, cols, data }, got ${describe(value)}`);
+  if (value !== null && typeof value === 'object' && ('dims' in value || 'shape' in value)) {
+    return withName(name, () => tensorMatrix(value as TensorLike));
+  }
+  throw new CovlassoTypeError('ERR_COVLASSO_INVALID_DTYPE', `${name} must be a Matrix, { rows, cols, data } or a 2-d tensor { dims | shape, data }, got ${describe(value)}`);
+}
+
+function withName(name: string, make: () => Matrix): Matrix {
+  try {
+    return make();
+  } catch (error) {
+    (error as Error).message = `${name}: ${(error as Error).message}`;
+    throw error;
+  }
+}
+
+/** A Matrix over a 2-d tensor's elements. */
+function tensorMatrix(t: TensorLike): Matrix {
+  const dims = t.dims ?? t.shape;
+  if (!Array.isArray(dims) || dims.length !== 2 || !dims.every((d) => Number.isSafeInteger(Number(d)) && Number(d) >= 0)) {
+    const shown = Array.isArray(dims) ? `[${dims.join(', ')}]` : describe(dims);
+    throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `a tensor must be 2-d (rows × cols) to be a matrix, got dimensions ${shown}`);
+  }
+  const [rows, cols] = dims.map(Number);
+  // A tfjs Tensor's `data` is an async method: its elements come from dataSync().
+  let data: unknown = typeof t.dataSync === 'function' ? t.dataSync() : t.data;
+  if (typeof data === 'function') {
+    throw new CovlassoTypeError('ERR_COVLASSO_INVALID_DTYPE', 'the tensor\'s data is a method and it has no dataSync(); pass { shape, data: await tensor.data() }');
+  }
+  if (isTypedArray(data, 'Uint16Array') && (t.type === 'float16' || t.type === 'bfloat16')) {
+    data = widen16(t.type, data as Uint16Array);
+  }
+  if (!isTypedArray(data, 'Float32Array') && !isTypedArray(data, 'Float64Array')) {
+    const type = t.type ? ` (type ${JSON.stringify(t.type)})` : '';
+    throw new CovlassoTypeError('ERR_COVLASSO_INVALID_DTYPE', `a tensor's data must be a Float32Array or Float64Array${type}, got ${describe(data)}`);
+  }
+  return new Matrix(rows, cols, data as MatrixData);
 }
 
 function describe(value: unknown): string {

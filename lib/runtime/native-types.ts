@@ -61,7 +61,10 @@ export interface NativeCsc {
   values: Float64Array;
 }
 
-/** A CovLasso problem in general form, as the core takes it (DESIGN.md §2). */
+/**
+ * A CovLasso problem in general form (exported as `GeneralProblem`; built by `generalProblem`):
+ * the Gram matrix of the sources, each target's cross moments and variance, as the core takes it.
+ */
 export interface NativeLassoProblem {
   /** G, p×p row-major float64, symmetric positive semi-definite. */
   gram: Float64Array;

@@ -15,13 +15,13 @@ import {
   NotPositiveSemidefiniteError,
 } from './errors';
 import { loadNative } from './native';
-import type { NativeBackendName, NativeControl, NativeExecutionArgs } from './native-types';
+import type { NativeControl, NativeExecutionArgs } from './native-types';
 
 /**
  * Which backend runs a call: `'cpu'`, `'cuda'` (an NVIDIA GPU; a {@link BackendUnavailableError}
  * where it cannot run) or `'auto'` (CUDA when a usable device is present, else the CPU).
  */
-export type BackendChoice = NativeBackendName;
+export type BackendChoice = 'cpu' | 'cuda' | 'auto';
 
 /** Options every heavy call takes. */
 export interface RunOptions {
@@ -32,7 +32,9 @@ export interface RunOptions {
   backend?: BackendChoice;
   /**
    * Threads of covlasso's own pool to use (default: `COVLASSO_THREADS` from the environment,
-   * else every hardware thread). Results are identical for any value.
+   * else every CPU this process may run on: its CPU affinity mask on Linux, as `taskset`,
+   * cpusets and `docker --cpuset-cpus` set it, the count `os.availableParallelism()` gives).
+   * Results are identical for any value.
    */
   threads?: number;
   /** Aborts the call: the Promise then rejects with a {@link CovlassoAbortError}. */
@@ -44,7 +46,7 @@ export interface RunOptions {
 /** The options of the `*Sync` twins: those of {@link RunOptions} that a blocking call can use. */
 export type SyncRunOptions = Pick<RunOptions, 'threads' | 'backend'>;
 
-/** The thread count to pass to the core (0 = all hardware threads). */
+/** The thread count to pass to the core (0 = the core's default: the CPUs of the affinity mask). */
 export function resolveThreads(threads: number | undefined): number {
   if (threads === undefined) {
     const fromEnv = process.env.COVLASSO_THREADS;

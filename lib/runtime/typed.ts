@@ -6,7 +6,7 @@
 import { CovlassoError, CovlassoTypeError } from './errors';
 
 /** The typed arrays covlasso reads and writes. */
-export type TypedArrayName = 'Float32Array' | 'Float64Array' | 'Int32Array' | 'Uint8Array' | 'BigInt64Array';
+export type TypedArrayName = 'Float32Array' | 'Float64Array' | 'Int32Array' | 'Uint8Array' | 'Uint16Array' | 'BigInt64Array';
 
 /** True when a typed array's memory is a SharedArrayBuffer (which can never be detached). */
 export function isShared(a: ArrayBufferView): boolean {

@@ -9,8 +9,36 @@ import { SafetensorsFormatError } from '../runtime/errors';
 
 /** Element types of the safetensors format and their sizes in bytes. */
 export const SAFETENSORS_DTYPES = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, F8_E4M3: 1, F8_E5M2: 1,
-  I64: 8, I32: 4, I16: 2, I8: 1, U64: 8, U32: 4, U16: 2, U8: 1, BOOL: 1,
+  /** float64. */
+  F64: 8,
+  /** float32. */
+  F32: 4,
+  /** IEEE half precision. */
+  F16: 2,
+  /** bfloat16. */
+  BF16: 2,
+  /** 8-bit float, 4 exponent bits. */
+  F8_E4M3: 1,
+  /** 8-bit float, 5 exponent bits. */
+  F8_E5M2: 1,
+  /** int64. */
+  I64: 8,
+  /** int32. */
+  I32: 4,
+  /** int16. */
+  I16: 2,
+  /** int8. */
+  I8: 1,
+  /** uint64. */
+  U64: 8,
+  /** uint32. */
+  U32: 4,
+  /** uint16. */
+  U16: 2,
+  /** uint8. */
+  U8: 1,
+  /** bool, one byte each. */
+  BOOL: 1,
 } as const;
 
 /** A dtype named in a safetensors header. */

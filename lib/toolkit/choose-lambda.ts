@@ -51,12 +51,19 @@ export interface ChooseLambdaOptions extends RunOptions {
 
 /** A dependency at one λ and what it does on the evaluation rows. */
 export interface ScoredDependency {
+  /** λ / λ_max of the target. */
   lambdaRatio: number;
+  /** Absolute λ. */
   lambda: number;
+  /** Source categories. */
   sources: number[];
+  /** Names of `sources`, when names were given. */
   sourceNames?: string[];
+  /** Coefficients of `sources`. */
   coef: number[];
+  /** Intercept, when centered. */
   intercept?: number;
+  /** Relative error r²/S_tt on the fitted rows. */
   relativeError: number;
   /** Recall of the target class after replacement. */
   recall: number;
@@ -66,9 +73,13 @@ export interface ScoredDependency {
 
 /** One target's choice. */
 export interface LambdaChoice {
+  /** Index of the target category. */
   target: number;
+  /** Its name, when names were given. */
   name?: string;
+  /** Recall of the target class with the original logits. */
   recallBefore: number;
+  /** Top-1 accuracy with the original logits. */
   accuracyBefore: number;
   /** The sparsest path solution within both tolerances (null when none is). */
   chosen: ScoredDependency | null;
@@ -78,10 +89,15 @@ export interface LambdaChoice {
 
 /** The result of {@link chooseLambdaByRecall}. */
 export interface LambdaChoiceReport {
+  /** The recall loss allowed. */
   recallTolerance: number;
+  /** The accuracy loss allowed. */
   accuracyTolerance: number;
+  /** λ / λ_max of the reference solution. */
   referenceRatio: number;
+  /** Number of evaluation rows. */
   evalRows: number;
+  /** One choice per target. */
   targets: LambdaChoice[];
 }
 

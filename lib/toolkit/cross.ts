@@ -13,6 +13,7 @@ import type { DependencyReport, TargetPath } from '../dependencies/types';
 import { columnMeansOf, columnVariances } from '../covariance/columns';
 import { pathSummaries, targetRecords } from '../dependencies/records';
 import { generalProblem, solveGeneral } from '../lasso/general';
+import type { PathOptions } from '../lasso/general';
 
 /** Which way to explain: `'A<-B'` (A's categories from B's logits), `'B<-A'`, or both. */
 export type CrossDirection = 'A<-B' | 'B<-A' | 'both';
@@ -34,7 +35,7 @@ export interface CrossDependenciesOptions extends RunOptions {
   /** λ_t = ratio · max_j |S_BA[j, t]| (default 0.1). */
   lambdaRatio?: number;
   /** Also trace each target's λ path (see {@link FindDependenciesOptions.path}). */
-  path?: { nLambda?: number; ratioMin?: number };
+  path?: Pick<PathOptions, 'nLambda' | 'ratioMin'>;
   /** Center both models' logits (fit intercepts). */
   center?: boolean;
   /** Default `'A<-B'`. */

@@ -35,8 +35,17 @@ export interface DiagnosticsOptions extends RunOptions {
   rankHint?: number;
 }
 
+/** How many categories have a value at most `threshold` (relative errors, in {@link Diagnostics}). */
+export interface ThresholdCount {
+  /** The threshold. */
+  threshold: number;
+  /** Categories whose value is ≤ `threshold`. */
+  count: number;
+}
+
 /** The result of {@link dependencyDiagnostics}. */
 export interface Diagnostics {
+  /** Number of categories C. */
   categories: number;
   /** Eigenvalues of S, descending (with the range solver: those of its numerical range, plus a few at the rounding floor). */
   spectrum: number[];
@@ -49,13 +58,17 @@ export interface Diagnostics {
   /** Best relative error of each category from all others (unpenalised least squares), when computed. */
   bestRelativeError?: number[];
   /** Per threshold: categories whose best relative error is ≤ it (when computed). */
-  bestBelow?: { threshold: number; count: number }[];
+  bestBelow?: ThresholdCount[];
   /** The lasso at `lambdaRatio`: relative errors, sources per category, counts and histogram. */
   lasso: {
+    /** λ / λ_max the lasso was solved at. */
     lambdaRatio: number;
+    /** Relative error of each category. */
     relativeError: number[];
+    /** Number of sources of each category. */
     nnz: number[];
-    below: { threshold: number; count: number }[];
+    /** Per threshold: categories whose relative error is ≤ it. */
+    below: ThresholdCount[];
     /** histogram[k] = categories with exactly k sources. */
     sparsityHistogram: number[];
   };
@@ -64,7 +77,7 @@ export interface Diagnostics {
 /** Above this many categories `eigensolver: 'auto'` uses the range solver. */
 const DENSE_EIGEN_LIMIT = 2000;
 
-const counts = (values: number[], thresholds: number[]): { threshold: number; count: number }[] =>
+const counts = (values: number[], thresholds: number[]): ThresholdCount[] =>
   thresholds.map((threshold) => ({ threshold, count: values.filter((v) => v <= threshold).length }));
 
 /**
@@ -136,19 +149,22 @@ export interface ScalingOptions extends DiagnosticsOptions {
 
 /** One size of {@link dependencyScaling}. */
 export interface ScalingRow {
+  /** Number of categories k of this subset. */
   size: number;
   /** The subsampled categories (sorted). */
   categories: number[];
+  /** Numerical rank of the subset's covariance. */
   rank: number;
   /** Mean and median number of sources at `lambdaRatio`. */
   meanNnz: number;
+  /** Median number of sources. */
   medianNnz: number;
   /** Mean lasso relative error. */
   meanRelativeError: number;
   /** Lasso: categories with relative error ≤ each threshold. */
-  below: { threshold: number; count: number }[];
+  below: ThresholdCount[];
   /** Best achievable (unpenalised) counts, when `bestError`. */
-  bestBelow?: { threshold: number; count: number }[];
+  bestBelow?: ThresholdCount[];
 }
 
 /**

@@ -35,7 +35,9 @@ export interface ReplacementOptions {
 
 /** One target's replacement outcome. */
 export interface TargetReplacement {
+  /** Index of the target category. */
   target: number;
+  /** Its name, when names were given. */
   name?: string;
   /** Evaluation rows whose label is the target. */
   support: number;
@@ -63,9 +65,13 @@ export interface ReplacementEvaluation {
 
 /** Per-row top-2 of a logit matrix: values and (first-occurrence) indices. */
 export interface RowTop2 {
+  /** Each row's largest value. */
   best: Float64Array;
+  /** Its column. */
   bestIndex: Int32Array;
+  /** Each row's second largest value. */
   second: Float64Array;
+  /** Its column. */
   secondIndex: Int32Array;
 }
 

@@ -19,7 +19,9 @@ export interface GraphNode {
 
 /** An edge source → target. */
 export interface GraphEdge {
+  /** Id of the source node. */
   source: string;
+  /** Id of the target node. */
   target: string;
   /** The coefficient of the source in the target's dependency. */
   weight: number;
@@ -27,7 +29,9 @@ export interface GraphEdge {
 
 /** A directed weighted graph of dependencies. */
 export interface DependencyGraph {
+  /** Every category that appears as a source or a target. */
   nodes: GraphNode[];
+  /** One edge per nonzero coefficient, source → target. */
   edges: GraphEdge[];
 }
 
@@ -40,11 +44,21 @@ export interface DependencyGraphOptions {
   /** Drop edges with |coef| below this (default 0: keep all). */
   minWeight?: number;
   /** Cross-model graph: node ids become `A:i` / `B:j` (targets in `targetModel`, sources in the other). */
-  crossModel?: { targetModel: string; sourceModel: string };
+  crossModel?: {
+    /** The targets' model (their node ids get this prefix). */
+    targetModel: string;
+    /** The sources' model. */
+    sourceModel: string;
+  };
 }
 
-interface ReportLike {
-  targets: readonly (DependencyLike & { sourceNames?: readonly string[] })[];
+/** What {@link dependencyGraph} reads of a report: its targets' sources and coefficients (and source names). */
+export interface ReportLike {
+  /** One entry per target, as `findDependencies` / `crossDependencies` report them. */
+  targets: readonly (DependencyLike & {
+    /** Names of the sources (node labels), when the report has them. */
+    sourceNames?: readonly string[];
+  })[];
 }
 
 /**

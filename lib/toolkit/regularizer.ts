@@ -20,7 +20,12 @@ export interface DependencyRegularizer {
   /** ∂R/∂batch (rows × cols, row-major Float32Array); `out` is reused when given. */
   gradient(batch: Float32Array | Float64Array, rows: number, cols: number, out?: Float32Array): Float32Array;
   /** R and its gradient in one pass. */
-  valueAndGradient(batch: Float32Array | Float64Array, rows: number, cols: number, out?: Float32Array): { value: number; gradient: Float32Array };
+  valueAndGradient(batch: Float32Array | Float64Array, rows: number, cols: number, out?: Float32Array): {
+    /** R of the batch. */
+    value: number;
+    /** ∂R/∂batch, rows × cols row-major (in `out` when given). */
+    gradient: Float32Array;
+  };
 }
 
 /**

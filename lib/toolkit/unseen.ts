@@ -53,13 +53,17 @@ export interface UnseenScore {
 
 /** A construction's dependencies (targets: unseen categories; sources: A's known categories) and its score. */
 export interface UnseenConstruction extends UnseenScore {
+  /** The dependency each unseen category was built from. */
   targets: TargetDependency[];
 }
 
 /** The result of {@link unseenCategories}. */
 export interface UnseenResult {
+  /** The categories held out as unseen. */
   unseen: number[];
+  /** Number of known (seen) categories. */
   known: number;
+  /** Number of evaluation rows. */
   evalRows: number;
   /** Rows of unseen categories among the evaluation rows. */
   evalUnseenRows: number;
@@ -70,7 +74,12 @@ export interface UnseenResult {
   /** Construction (a), from model B (when `logitsB` was given). */
   fromModel?: UnseenConstruction;
   /** Construction (b), from `examples` labelled rows per unseen category. */
-  fromExamples?: UnseenConstruction & { examples: number; scale: number };
+  fromExamples?: UnseenConstruction & {
+    /** Labelled rows used per unseen category. */
+    examples: number;
+    /** s: the indicator's height (the mean over the fit rows of their largest known logit). */
+    scale: number;
+  };
 }
 
 /**

@@ -1,5 +1,10 @@
 #include "thread_pool.hpp"
 
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
+#include <cerrno>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -18,7 +23,35 @@ void throw_if_cancelled(const CancelFlag* cancel) {
   }
 }
 
+namespace {
+
+// CPUs in this thread's affinity mask (what `taskset`, `docker --cpuset-cpus` and cgroup
+// cpusets allow), or 0 when it cannot be read. libstdc++'s hardware_concurrency() counts the
+// online CPUs instead, so under `taskset -c 0` on a 2-core machine it said 2. The same count
+// as Node's os.availableParallelism() (libuv reads the same mask).
+int affinity_threads() {
+#if defined(__linux__)
+  // A fixed cpu_set_t holds 1024 CPUs; larger machines need a bigger set (EINVAL otherwise).
+  for (int cpus = CPU_SETSIZE; cpus <= (1 << 16); cpus *= 2) {
+    cpu_set_t* set = CPU_ALLOC(cpus);
+    if (set == nullptr) return 0;
+    const size_t size = CPU_ALLOC_SIZE(cpus);
+    CPU_ZERO_S(size, set);
+    const int rc = sched_getaffinity(0, size, set);
+    const int count = rc == 0 ? CPU_COUNT_S(size, set) : 0;
+    CPU_FREE(set);
+    if (rc == 0) return count;
+    if (errno != EINVAL) return 0;
+  }
+#endif
+  return 0;
+}
+
+}  // namespace
+
 int hardware_threads() {
+  const int allowed = affinity_threads();
+  if (allowed > 0) return allowed;
   const unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 1 : static_cast<int>(n);
 }

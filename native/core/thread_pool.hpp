@@ -18,10 +18,11 @@ using CancelFlag = std::atomic<bool>;
 // Throws Error(Aborted) when the flag is set. A null flag never aborts.
 void throw_if_cancelled(const CancelFlag* cancel);
 
-// Number of hardware threads (at least 1).
+// Number of hardware threads this process may run on (at least 1): the CPUs of the affinity
+// mask on Linux (sched_getaffinity), else std::thread::hardware_concurrency().
 int hardware_threads();
 
-// Resolve a user's thread request: <= 0 means "all hardware threads".
+// Resolve a user's thread request: <= 0 means "all hardware threads" (hardware_threads()).
 int resolve_threads(int requested);
 
 void parallel_for(int64_t n_tasks, int threads, const std::function<void(int64_t task, int slot)>& fn);

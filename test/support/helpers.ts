@@ -170,3 +170,11 @@ export function runCli(...args: string[]): { status: number | null; stdout: stri
 
 /** Per-test timeout (ms) of tests that run child processes (jest.setTimeout in those files). */
 export const CHILD_PROCESS_TEST_TIMEOUT = 1_800_000;
+
+/** The Python the numpy cross-checks run (the system one, where CI installs python3-numpy). */
+export const PYTHON = '/usr/bin/python3';
+
+/** True when {@link PYTHON} can import numpy (the numpy cross-checks skip cleanly otherwise). */
+export function numpyAvailable(): boolean {
+  return spawnSync(PYTHON, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
+}
