@@ -17,6 +17,7 @@ import { writeOutput, writeOutputSync } from './output';
 import { encodeAccumulatorState } from '../covariance/state-file';
 import { renderReport } from '../report';
 import { progressBar, withProgressBar } from './progress';
+import { runCovShard, runDepsShard } from './distributed';
 import { stamp } from './formats';
 
 
@@ -56,28 +57,19 @@ export async function runDeps(argv: readonly string[]): Promise<void> {
   const args = parseArgs(
     argv,
     ['rows', 'targets', 'lambda-ratio', 'lambda', 'tol', 'max-iter', 'threads', 'out', 'names', 'eval-rows', 'eval', 'labels', 'graph', 'max-memory', 'chunk-rows', 'cov', 'state', 'ddof',
-      'n-lambda', 'ratio-min', 'l1-ratio', 'penalty-factor', 'product-precision', 'format'],
+      'n-lambda', 'ratio-min', 'l1-ratio', 'penalty-factor', 'product-precision', 'format', 'shard'],
     ['center', 'progress', 'quiet', 'positive', 'strict'],
   );
+  if (args.values.has('shard')) return runDepsShardFrom(args);
   const format = args.values.get('format') ?? 'json';
   if (format !== 'json' && format !== 'ndjson') throw new UsageError(`--format: expected json or ndjson, got '${format}'`);
   const evaluating = args.values.has('eval-rows') || args.values.has('eval');
   if (evaluating !== args.values.has('labels')) throw new UsageError('--eval-rows / --eval and --labels go together');
   const source = depsSource(args);
-  if (args.values.has('lambda') && args.values.has('lambda-ratio')) throw new UsageError('give --lambda or --lambda-ratio, not both');
-  const nLambda = numberOption(args, 'n-lambda', positiveInteger);
-  const ratioMin = numberOption(args, 'ratio-min', (v) => v > 0 && v <= 1);
   const options = {
-    lambda: numberOption(args, 'lambda'),
-    lambdaRatio: numberOption(args, 'lambda-ratio'),
-    tol: numberOption(args, 'tol'),
-    maxIter: numberOption(args, 'max-iter', positiveInteger),
-    threads: threadsOption(args),
-    center: args.switches.has('center'),
-    ddof: numberOption(args, 'ddof', (v) => v >= 0),
+    ...solveOptions(args),
     positive: args.switches.has('positive') || undefined,
     l1Ratio: numberOption(args, 'l1-ratio', (v) => v > 0 && v <= 1),
-    path: nLambda !== undefined || ratioMin !== undefined ? { nLambda, ratioMin } : undefined,
   };
   const categories = await source.categories();
   const targets = args.values.has('targets') ? indexListOption(args.values.get('targets')!, categories, 'targets') : undefined;
@@ -94,6 +86,35 @@ export async function runDeps(argv: readonly string[]): Promise<void> {
   const message = `${unconverged} of ${report.targets.length} target(s) did not converge (raise --max-iter)`;
   if (args.switches.has('strict')) throw new NotConvergedError(message, unconverged);
   process.stderr.write(`covlasso: warning: ${message}\n`);
+}
+
+/** The solve's options that `deps` and `deps --shard` share: λ, tolerance, sweeps, threads, centering, the path. */
+function solveOptions(args: ParsedArgs): Pick<FindDependenciesOptions, 'lambda' | 'lambdaRatio' | 'tol' | 'maxIter' | 'threads' | 'center' | 'ddof' | 'path'> {
+  if (args.values.has('lambda') && args.values.has('lambda-ratio')) throw new UsageError('give --lambda or --lambda-ratio, not both');
+  const nLambda = numberOption(args, 'n-lambda', positiveInteger);
+  const ratioMin = numberOption(args, 'ratio-min', (v) => v > 0 && v <= 1);
+  return {
+    lambda: numberOption(args, 'lambda'),
+    lambdaRatio: numberOption(args, 'lambda-ratio'),
+    tol: numberOption(args, 'tol'),
+    maxIter: numberOption(args, 'max-iter', positiveInteger),
+    threads: threadsOption(args),
+    center: args.switches.has('center'),
+    ddof: numberOption(args, 'ddof', (v) => v >= 0),
+    path: nLambda !== undefined || ratioMin !== undefined ? { nLambda, ratioMin } : undefined,
+  };
+}
+
+/** `deps --shard k/n`: the options deps parses, handed to the shard step (lib/cli/distributed.ts). */
+async function runDepsShardFrom(args: ParsedArgs): Promise<void> {
+  const options = solveOptions(args);
+  // The categories are those of the covariance: read it once for --targets and --names.
+  const categories = args.values.has('targets') || args.values.has('names') ? await depsSource(args).categories() : 0;
+  await runDepsShard(args, {
+    ...options,
+    targets: args.values.has('targets') ? indexListOption(args.values.get('targets')!, categories, 'targets') : undefined,
+    names: args.values.has('names') ? readNames(args.values.get('names')!, categories) : undefined,
+  });
 }
 
 /**
@@ -243,8 +264,15 @@ async function mergeStates(args: ParsedArgs): Promise<CovarianceAccumulator> {
  * accumulator state (--save-state).
  */
 export async function runCov(argv: readonly string[]): Promise<void> {
-  const args = parseArgs(argv, ['rows', 'ddof', 'threads', 'out', 'max-memory', 'chunk-rows', 'save-state', 'product-precision'], ['center', 'progress', 'quiet', 'merge']);
+  const args = parseArgs(argv, ['rows', 'ddof', 'threads', 'out', 'max-memory', 'chunk-rows', 'save-state', 'product-precision', 'shard'], ['center', 'progress', 'quiet', 'merge']);
   const productPrecision = productPrecisionOption(args);
+  if (args.values.has('shard')) {
+    const file = onePositional(args, 'logits file');
+    const rows = args.values.has('rows') ? rangeOption(args.values.get('rows')!, logitsShape(file, await readNpyHeader(file))[0], 'rows') : undefined;
+    const maxMemory = byteSizeOption(args, 'max-memory');
+    const chunkRows = numberOption(args, 'chunk-rows', positiveInteger);
+    return runCovShard(file, args, { rows, maxMemory, chunkRows, productPrecision, threads: threadsOption(args) });
+  }
   const out = args.values.get('out');
   const saveState = args.values.get('save-state');
   if (out === undefined && saveState === undefined) throw new UsageError('cov needs --out <file.npy> and/or --save-state <shard.cov>');

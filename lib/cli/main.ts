@@ -18,6 +18,7 @@ import { runReport } from './report';
 import { runChoose, runDiagnose } from './analyze';
 import { runInfo } from './info';
 import { runBench } from './bench';
+import { runMerge, runQueue } from './distributed';
 import { endQuietlyOnClosedPipe } from './output';
 import { COMMAND_USAGE, OVERVIEW } from './usage';
 
@@ -33,6 +34,8 @@ const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<voi
   report: runReport,
   info: runInfo,
   bench: runBench,
+  merge: runMerge,
+  queue: runQueue,
 };
 
 /** Exit status of `deps --strict` when a target did not converge (the output is written). */

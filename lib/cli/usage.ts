@@ -60,6 +60,8 @@ Options:
   --format json|ndjson        one JSON document (default), or one target per line as solved
                               (each line a "covlasso-deps-target" record)
   --strict                    exit 3 when a target did not converge (after writing the output)
+  --shard k/n                 with --cov/--state and --out part.json: only shard k (0-based) of n of
+                              the targets, a partial result for covlasso merge
 
 ${COMMON}`,
   cov: `Usage:
@@ -76,6 +78,8 @@ Options:
   --save-state shard.cov    also write the accumulator state
   --product-precision p     float64 or float32 products
   --merge                   the positionals are .cov states to merge
+  --shard k/n               with --save-state: only shard k (0-based) of n of the rows (a verified
+                            existing state is kept); merge the states with --merge or deps --state
 
 ${COMMON}`,
   cross: `Usage:
@@ -159,6 +163,26 @@ and scikit-learn's Lasso (python3, or COVLASSO_PYTHON); a missing peer is named 
 Prints the table; --json or --out writes it as JSON (format "covlasso-bench").
 
 ${COMMON}`,
+  merge: `Usage:
+  covlasso merge part-0.json part-1.json ... [--out deps.json] [--allow-unconverged]
+
+Combines the partial results of deps --shard into the report one deps process writes (format
+"covlasso-deps", byte for byte): checks that the parts are one job (same options and covariance),
+that every shard and target is present exactly once and that every certificate holds
+(--allow-unconverged accepts unconverged targets, as deps does with a warning).
+
+${COMMON}`,
+  queue: `Usage:
+  covlasso queue worker [--redis host:port] [--queue name] [--concurrency n] [-j threads]
+  covlasso queue submit job.json [--redis host:port] [--queue name]
+
+The whole job on BullMQ over Redis (needs the optional packages: npm install bullmq ioredis).
+worker runs steps until SIGINT/SIGTERM; submit enqueues a job spec (JSON: id, logits, workDir,
+covShards, targetShards and the deps options; see the README) as covariance shards → merge →
+target shards → merge, waits and prints the result. Submitting a finished job again is a no-op;
+a killed worker's step is retried by another. --redis defaults to 127.0.0.1:6379.
+
+${COMMON}`,
 };
 
 /** The overview (`covlasso --help`; bare `covlasso` prints it to stderr and exits 2). */
@@ -177,6 +201,8 @@ Usage: covlasso <command> [options] [--] [files]      covlasso <command> --help 
   demo      the whole job on a built-in synthetic model
   info      the backends of this install
   bench     the benchmark suite, beside numpy / scikit-learn when installed
+  merge     the partial results of deps --shard into one report
+  queue     run shards on BullMQ over Redis: queue worker, queue submit job.json
 
   covlasso --help | -h      this overview          covlasso --version | -v
 

@@ -26,7 +26,19 @@ export const PARTIAL_VERSION = 1;
  * `covlasso cov --out`; `samples` and `means` as for `dependenciesFromCovariance`), or one or
  * more `.cov` states (merged in order; S is their `result({ center, ddof })`, as `deps --state`).
  */
-export type CovarianceSource = { cov: string; samples?: number; means?: Float64Array } | { state: string | readonly string[] };
+export type CovarianceSource =
+  | {
+      /** A `.npy` covariance S (C×C float64). */
+      cov: string;
+      /** How many rows S was computed from (recorded in the report). */
+      samples?: number;
+      /** Column means of the logits, for the intercepts (default: none). */
+      means?: Float64Array;
+    }
+  | {
+      /** One `.cov` accumulator state, or several to merge (e.g. the covariance shards). */
+      state: string | readonly string[];
+    };
 
 /** Options of {@link dependencyShard}: those of `findDependencies` that `deps` uses, the shard and the output. */
 export interface DependencyShardOptions extends Pick<FindDependenciesOptions, 'lambda' | 'lambdaRatio' | 'tol' | 'maxIter' | 'center' | 'ddof' | 'names' | 'path' | 'threads' | 'signal' | 'onProgress' | 'backend'> {
@@ -45,13 +57,25 @@ export interface DependencyShardOptions extends Pick<FindDependenciesOptions, 'l
 
 /** The options that must agree between the parts of one result (as recorded in each part). */
 export interface PartialOptions {
+  /** Absolute λ, or null when given as a ratio. */
   lambda: number | null;
+  /** λ as a fraction of each target's λ_max, or null. */
   lambdaRatio: number | null;
+  /** The certificate's tolerance: converged when gap ≤ tol·S_tt. */
   tol: number;
+  /** Sweeps allowed per target and λ, or null for the default. */
   maxIter: number | null;
+  /** Whether S is the centered covariance (true) or the second moment. */
   center: boolean;
+  /** Delta degrees of freedom of a centered S, or null for the default. */
   ddof: number | null;
-  path: { nLambda: number | null; ratioMin: number | null } | null;
+  /** The λ path recorded per target, or null for none. */
+  path: {
+    /** Number of λ values, or null for the default. */
+    nLambda: number | null;
+    /** Smallest λ as a fraction of λ_max, or null for the default. */
+    ratioMin: number | null;
+  } | null;
   /** SHA-256 of the names joined by newlines, or null without names. */
   names: string | null;
   /** The whole target list, or null for every category in order. */
@@ -60,33 +84,45 @@ export interface PartialOptions {
 
 /** The identity of the covariance a part was solved on. */
 export interface CovarianceIdentity {
+  /** Where S came from: a `.npy` covariance or `.cov` states. */
   source: 'cov' | 'state';
   /** SHA-256 (hex) of S as solved: its dtype, shape and bytes. */
   sha256: string;
+  /** C, the number of categories. */
   categories: number;
+  /** How many rows S was computed from. */
   samples: number;
 }
 
 /** One target's certificate, as the shard checked it: the solver's gap against tol·S_tt. */
 export interface TargetCertificate {
+  /** The target category. */
   target: number;
   /** S_tt, the target's variance (the certificate's scale). */
   variance: number;
+  /** The duality gap of its coefficients. */
   gap: number;
+  /** Whether the solver certified it (gap ≤ tol·S_tt). */
   converged: boolean;
 }
 
 /** A partial dependency result: what {@link dependencyShard} writes, one JSON file per shard. */
 export interface DependencyPartial {
+  /** The file format's name. */
   format: typeof PARTIAL_FORMAT;
+  /** The file format's version. */
   version: typeof PARTIAL_VERSION;
+  /** Which shard k of n this part is. */
   shard: ShardSpec;
   /** Positions `[begin, end)` of the target list this part holds. */
   positions: [number, number];
+  /** The options it was solved with (all parts must agree). */
   options: PartialOptions;
+  /** The covariance it was solved on (all parts must agree). */
   covariance: CovarianceIdentity;
   /** The part of the report: `targets` holds this shard's records, in target-list order. */
   report: DependencyReport;
+  /** Each target's certificate, in the order of `report.targets`. */
   certificates: TargetCertificate[];
 }
 

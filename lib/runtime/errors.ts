@@ -152,6 +152,7 @@ export class CovlassoAbortError extends CovlassoError {
  */
 export class NativeUnavailableError extends CovlassoError {
   /**
+   * An error with this class's code (or its subclass's).
    * @param message for people
    * @param cause the underlying error (node-gyp-build's, or the loader's)
    * @param code set by {@link NativeLoadError}; `'ERR_COVLASSO_NATIVE_UNAVAILABLE'` otherwise
@@ -175,6 +176,7 @@ export class NativeLoadError extends NativeUnavailableError {
   /** The loader's message (first line), e.g. "…/libc.so.6: version `GLIBC_2.34' not found (required by …)". */
   readonly loaderMessage: string;
   /**
+   * An error with this class's code, naming the binary and the problem.
    * @param message the whole explanation, for people
    * @param details the binary, the problem and the loader's message
    * @param cause the loader's error
@@ -265,6 +267,11 @@ export class ShardError extends CovlassoError {
   readonly shard?: number;
   /** The shard file concerned, when there is one. */
   readonly file?: string;
+  /**
+   * An error with this class's code.
+   * @param message for people
+   * @param options the shard and file concerned, and the underlying error
+   */
   constructor(message: string, options?: { shard?: number; file?: string; cause?: unknown }) {
     super('ERR_COVLASSO_SHARD', message, { cause: options?.cause });
     this.name = 'ShardError';
@@ -297,6 +304,11 @@ export class NotConvergedError extends CovlassoError {
  * `covlasso/queue`); the message says what to install. `code === 'ERR_COVLASSO_OPTIONAL_DEPENDENCY'`.
  */
 export class OptionalDependencyError extends CovlassoError {
+  /**
+   * An error with this class's code.
+   * @param message for people: what to install
+   * @param cause the import's error
+   */
   constructor(message: string, cause?: unknown) {
     super('ERR_COVLASSO_OPTIONAL_DEPENDENCY', message, { cause });
     this.name = 'OptionalDependencyError';
