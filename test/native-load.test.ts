@@ -159,6 +159,15 @@ catch (e) { console.log(JSON.stringify({ name: e.name, code: e.code, problem: e.
     expect(out).toMatchObject({ name: 'NativeLoadError', code: 'ERR_COVLASSO_NATIVE_LOAD_FAILED', problem: 'corrupted', binaryPath: file, isLoad: true, isUnavailable: true });
     expect(String(out.message)).toContain('Possible solutions:');
   });
+
+  it('the CLI says it once: "covlasso: could not load ...", never "covlasso: covlasso:"', () => {
+    const { dir } = packageWith(Buffer.alloc(100, 0x41));
+    const r = spawnSync(process.execPath, [path.join(root, 'dist', 'cjs', 'cli', 'main.js'), 'info'], { encoding: 'utf8', env: { ...process.env, COVLASSO_PREBUILD: dir } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^covlasso: could not load the native binary/);
+    expect(r.stderr).not.toMatch(/covlasso: covlasso:/);
+    expect(r.stderr).toMatch(/ERR_COVLASSO_NATIVE_LOAD_FAILED/);
+  });
 });
 
 describe('diagnoseLoadError (messages of other loaders and systems)', () => {

@@ -79,7 +79,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 function describeError(error: unknown): string {
   if (error instanceof UsageError) return `usage: ${error.message}`;
-  if (error instanceof CovlassoError) return `${error.message} (${error.code})`;
+  // The main line prints 'covlasso: ' itself; a message that starts with it (the loader's) must not repeat it.
+  if (error instanceof CovlassoError) return `${error.message.replace(/^covlasso: /, '')} (${error.code})`;
   const e = error as NodeJS.ErrnoException;
   if (e && e.code === 'ENOENT') return `no such file: ${e.path ?? e.message}`;
   if (e && typeof e.code === 'string' && typeof e.message === 'string') return `${e.message.split('\n')[0]} (${e.code})`;
