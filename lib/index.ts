@@ -47,7 +47,20 @@ export * from './lasso';
 export * from './dependencies';
 
 // Shards of the rows and of the targets, for any scheduler, and their merges.
-export * from './distributed';
+export { shardRange, parseShard, checkShard, covarianceShard, mergeCovarianceShards, dependencyShard, readDependencyPartial, mergeDependencyShards, PARTIAL_FORMAT, PARTIAL_VERSION } from './distributed';
+export type {
+  ShardSpec,
+  CovarianceShardOptions,
+  CovarianceShardInfo,
+  MergeCovarianceOptions,
+  CovarianceSource,
+  DependencyShardOptions,
+  DependencyPartial,
+  PartialOptions,
+  CovarianceIdentity,
+  TargetCertificate,
+  MergeDependencyOptions,
+} from './distributed';
 
 // The HTML report.
 export { renderReport } from './report';
