@@ -47,7 +47,7 @@ export * from './lasso';
 export * from './dependencies';
 
 // Shards of the rows and of the targets, for any scheduler, and their merges.
-export { shardRange, parseShard, checkShard, covarianceShard, mergeCovarianceShards, dependencyShard, readDependencyPartial, mergeDependencyShards, PARTIAL_FORMAT, PARTIAL_VERSION } from './distributed';
+export { shardRange, parseShard, checkShard, covarianceShard, verifyCovarianceShard, mergeCovarianceShards, dependencyShard, readDependencyPartial, mergeDependencyShards, PARTIAL_FORMAT, PARTIAL_VERSION } from './distributed';
 export type {
   ShardSpec,
   CovarianceShardOptions,

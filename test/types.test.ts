@@ -198,7 +198,7 @@ describe('the public runtime surface', () => {
         'pathStep', 'predictReplaced', 'rangeEigen', 'rangeEigenSync', 'readNpy', 'readNpyHeader', 'readNpyRows', 'readNpySync',
         'readDependencyPartial', 'readNpz', 'readNpzSync', 'readSafetensorsHeader', 'readSafetensorsIndex', 'readTensor', 'renderReport', 'replacedColumn',
         'resolveHead', 'rowTop2', 'shardRange', 'solveGeneral', 'solveGeneralSync', 'streamMemory', 'symmetricEigen', 'targetCoefficients',
-        'toDOT', 'toGraphML', 'toJSON', 'unseenCategories', 'writeNpy', 'writeNpySync',
+        'toDOT', 'toGraphML', 'toJSON', 'unseenCategories', 'verifyCovarianceShard', 'writeNpy', 'writeNpySync',
       ].sort(),
     );
   });
