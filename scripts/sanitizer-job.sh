@@ -111,7 +111,8 @@ if ! printf '%s\n' "$root"/native/binding/*.cpp | xargs -P "$jobs" -I{} sh -c \
   failed=$((failed + 1))
   finish
 fi
-if ! nm -D "$tree/build/Release/covlasso.node" | grep -q __asan_report; then
+# (nm into a file: `nm | grep -q` fails under pipefail when grep stops reading early)
+if ! nm -D "$tree/build/Release/covlasso.node" >"$work/addon.symbols" || ! grep -q __asan_report "$work/addon.symbols"; then
   log "FAIL addon: built without AddressSanitizer instrumentation"
   failed=$((failed + 1))
   finish
