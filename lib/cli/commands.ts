@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import { CovarianceAccumulator } from '../covariance/accumulator';
 import { accumulateFromNpy, logitsShape, parseByteSize } from '../covariance/stream';
 import { CovlassoRangeError, NotConvergedError } from '../runtime/errors';
+import { writeChunks } from '../runtime/file-io';
 import { Matrix } from '../runtime/matrix';
 import { readNpy, readNpyHeader, readNpyRows, writeNpy } from '../npy/io';
 import { dependenciesFromCovariance, DependencyReport, findDependencies, FindDependenciesOptions, findDependenciesFromNpy, TargetDependency } from '../dependencies/find';
@@ -297,7 +298,7 @@ export async function runCov(argv: readonly string[]): Promise<void> {
   }
   if (saveState !== undefined) {
     const bytes = encodeAccumulatorState(acc.toState());
-    await writeOutput(saveState, (tmp) => fs.promises.writeFile(tmp, bytes));
+    await writeOutput(saveState, (tmp) => writeChunks(tmp, [bytes]));
   }
   if (out !== undefined) {
     const S = acc.result({ center, ddof });

@@ -4,7 +4,6 @@
  * file format).
  * @module
  */
-import * as fs from 'node:fs';
 import {
   AccumulatorState,
   decodeAccumulatorState,
@@ -16,6 +15,7 @@ import { asMatrix, Matrix, MatrixLike, nativeMatrix, nativeMatrixForAsync } from
 import { checkMomentOptions, checkProductPrecision, MomentOptions, ProductOptions } from './options';
 import { loadNative } from '../runtime/native';
 import { allocate } from '../runtime/typed';
+import { readWholeFile, readWholeFileSync } from '../runtime/file-io';
 import type { AccumulatorUpdateArgs, NativeMomentAccumulator } from '../runtime/native-types';
 import { executionArgs, runAsync, RunOptions, runSync, SyncRunOptions } from '../runtime/run';
 
@@ -221,11 +221,11 @@ export class CovarianceAccumulator {
    *   File-system errors (e.g. `ENOENT`) are Node's own.
    */
   static async load(path: string): Promise<CovarianceAccumulator> {
-    return CovarianceAccumulator.fromState(decodeAccumulatorState(await fs.promises.readFile(path), path));
+    return CovarianceAccumulator.fromState(decodeAccumulatorState(await readWholeFile(path, AccumulatorStateError), path));
   }
 
   /** Synchronous twin of {@link CovarianceAccumulator.load}. */
   static loadSync(path: string): CovarianceAccumulator {
-    return CovarianceAccumulator.fromState(decodeAccumulatorState(fs.readFileSync(path), path));
+    return CovarianceAccumulator.fromState(decodeAccumulatorState(readWholeFileSync(path, AccumulatorStateError), path));
   }
 }

@@ -23,13 +23,13 @@
  * is written with the strict lower triangle zeroed, so equal states give identical files.
  * @module
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as zlib from 'node:zlib';
 import { AccumulatorStateError } from '../runtime/errors';
 import type { NativeAccumulatorState } from '../runtime/native-types';
 import { allocate } from '../runtime/typed';
 import { writeAtomically, writeAtomicallySync } from '../runtime/atomic-file';
+import { writeChunks } from '../runtime/file-io';
 
 /**
  * The raw, mergeable state of a {@link CovarianceAccumulator}: sums relative to per-column shifts
@@ -203,7 +203,7 @@ export function decodeAccumulatorState(bytes: Uint8Array, what = 'accumulator st
 /** Writes a state file atomically (a temporary file renamed over `path`). */
 export async function writeAccumulatorState(path: string, state: AccumulatorState): Promise<void> {
   const bytes = encodeAccumulatorState(state);
-  await writeAtomically(path, (tmp) => fs.promises.writeFile(tmp, bytes));
+  await writeAtomically(path, (tmp) => writeChunks(tmp, [bytes]));
 }
 
 /** Synchronous twin of {@link writeAccumulatorState}. */

@@ -10,7 +10,8 @@ import { CovarianceAccumulator } from '../covariance/accumulator';
 import { decodeAccumulatorState, encodeAccumulatorState } from '../covariance/state-file';
 import { accumulateFromNpy, logitsShape, NpyStreamOptions } from '../covariance/stream';
 import { readNpyHeader } from '../npy/io';
-import { CovlassoError, ShardError } from '../runtime/errors';
+import { AccumulatorStateError, CovlassoError, ShardError } from '../runtime/errors';
+import { readWholeFile } from '../runtime/file-io';
 import { checkShard, shardRange, ShardSpec } from './shard';
 import { writeBytesAtomically } from './files';
 
@@ -107,7 +108,7 @@ export async function loadCovarianceShard(file: string, expect: { shard?: number
   const name = expect.shard === undefined ? file : `shard ${expect.shard} (${file})`;
   let acc: CovarianceAccumulator;
   try {
-    acc = CovarianceAccumulator.fromState(decodeAccumulatorState(await fs.promises.readFile(file), file));
+    acc = CovarianceAccumulator.fromState(decodeAccumulatorState(await readWholeFile(file, AccumulatorStateError), file));
   } catch (error) {
     const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : `cannot be read: ${(error as Error).message}`;
     if (error instanceof CovlassoError || (error as NodeJS.ErrnoException).code !== undefined) throw new ShardError(`covariance ${name} ${why}`, { shard: expect.shard, file, cause: error });
@@ -134,7 +135,7 @@ export async function verifyCovarianceShard(path: string, options: Pick<Covarian
   let bytes: Uint8Array;
   let record: string;
   try {
-    bytes = await fs.promises.readFile(options.out);
+    bytes = await readWholeFile(options.out, AccumulatorStateError);
     record = await fs.promises.readFile(shardRecordPath(options.out), 'utf8');
   } catch {
     return undefined;

@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import { writeAtomically } from '../runtime/atomic-file';
+import { readWholeFile, writeChunks } from '../runtime/file-io';
 
 /** Writes `value` as JSON (`JSON.stringify`, as `covlasso deps --out` does) to `file` atomically. */
 export async function writeJsonAtomically(file: string, value: unknown, keepSame = false): Promise<void> {
@@ -19,9 +20,9 @@ export async function writeJsonAtomically(file: string, value: unknown, keepSame
 export async function writeBytesAtomically(file: string, data: string | Uint8Array, keepSame = false): Promise<void> {
   if (keepSame) {
     const want = typeof data === 'string' ? Buffer.from(data) : data;
-    const have = await fs.promises.readFile(file).catch(() => undefined);
+    const have = await readWholeFile(file, Error).catch(() => undefined);
     if (have && Buffer.compare(have, want) === 0) return;
   }
-  await writeAtomically(file, (tmp) => fs.promises.writeFile(tmp, data));
+  await writeAtomically(file, (tmp) => (typeof data === 'string' ? fs.promises.writeFile(tmp, data) : writeChunks(tmp, [data])));
 }
 

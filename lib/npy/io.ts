@@ -36,6 +36,9 @@ import {
 } from './header';
 import { widen16 } from '../runtime/half';
 import { allocate, isTypedArray } from '../runtime/typed';
+import { readFully, readWholeFile, readWholeFileSync, shortRead, writeChunks, writeChunksSync } from '../runtime/file-io';
+
+export { readWholeFile, readWholeFileSync };
 
 export type { NpyDtype, NpyFileDtype, NpyHeader, NpyReadOptions } from './header';
 
@@ -162,40 +165,6 @@ export async function readNpy(path: string, options: NpyReadOptions = {}): Promi
 }
 
 /** A file that ended while being read (the error class of the format being read). */
-type ShortReadError = new (message: string) => Error;
-
-function shortRead(path: string, error: ShortReadError): Error {
-  return new error(`${path}: the file ended early (was it truncated while being read?)`);
-}
-
-/**
- * The bytes of a whole file (internal: the `.npy` and `.npz` readers), in reads of at most 1 GiB
- * into one buffer, so files over 2 GiB (which `fs.readFile` refuses) are read too.
- * @param error the class of the error for a file that shrinks while being read
- */
-export async function readWholeFile(path: string, error: ShortReadError): Promise<Uint8Array> {
-  const fh = await fs.promises.open(path, 'r');
-  try {
-    const bytes = allocate(Uint8Array, (await fh.stat()).size, `the contents of ${path}`);
-    if ((await readFully(fh, bytes, 0)) < bytes.length) throw shortRead(path, error);
-    return bytes;
-  } finally {
-    await fh.close();
-  }
-}
-
-/** Synchronous twin of {@link readWholeFile} (internal). */
-export function readWholeFileSync(path: string, error: ShortReadError): Uint8Array {
-  const fd = fs.openSync(path, 'r');
-  try {
-    const bytes = allocate(Uint8Array, fs.fstatSync(fd).size, `the contents of ${path}`);
-    if (readFullySync(fd, bytes, 0) < bytes.length) throw shortRead(path, error);
-    return bytes;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 /**
  * Synchronous twin of {@link readNpy} (also for files over 2 GiB).
  *
@@ -219,28 +188,6 @@ function arrayOf(dtype: NpyFileDtype, shape: number[], bytes: Uint8Array): NpyAr
   return arrayOver(dtype, shape, bytes.buffer, 0, bytes.length / itemSize);
 }
 
-function readFullySync(fd: number, into: Uint8Array, position: number): number {
-  let done = 0;
-  while (done < into.length) {
-    const bytesRead = fs.readSync(fd, into, done, Math.min(into.length - done, MAX_READ), position + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return done;
-}
-
-/** Largest single read: Node's fs reads at most 2 GiB − 1 bytes per call. */
-const MAX_READ = 2 ** 30;
-
-async function readFully(fh: fs.promises.FileHandle, into: Uint8Array, position: number): Promise<number> {
-  let done = 0;
-  while (done < into.length) {
-    const { bytesRead } = await fh.read(into, done, Math.min(into.length - done, MAX_READ), position + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return done;
-}
 
 /**
  * Fills `into` with the bytes of an open file from `position` (internal; the streaming readers
@@ -415,20 +362,7 @@ export function encodeNpy(arr: NpyArrayInput): Uint8Array {
 export async function writeNpy(path: string, arr: NpyArrayInput): Promise<void> {
   const { header, dtype } = prepare(arr);
   const body = dataBytes(arr.data, dtype);
-  const fh = await fs.promises.open(path, 'w');
-  try {
-    let position = 0;
-    for (const chunk of [header, body]) {
-      let done = 0;
-      while (done < chunk.length) {
-        const { bytesWritten } = await fh.write(chunk, done, chunk.length - done, position);
-        done += bytesWritten;
-        position += bytesWritten;
-      }
-    }
-  } finally {
-    await fh.close();
-  }
+  await writeChunks(path, [header, body]);
 }
 
 /**
@@ -441,18 +375,5 @@ export async function writeNpy(path: string, arr: NpyArrayInput): Promise<void> 
 export function writeNpySync(path: string, arr: NpyArrayInput): void {
   const { header, dtype } = prepare(arr);
   const body = dataBytes(arr.data, dtype);
-  const fd = fs.openSync(path, 'w');
-  try {
-    let position = 0;
-    for (const chunk of [header, body]) {
-      let done = 0;
-      while (done < chunk.length) {
-        const written = fs.writeSync(fd, chunk, done, chunk.length - done, position);
-        done += written;
-        position += written;
-      }
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
+  writeChunksSync(path, [header, body]);
 }

@@ -7,6 +7,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeChunksSync } from './file-io';
 
 /** A fresh temporary path next to `target` (same directory, so the rename is atomic). */
 export function temporaryPath(target: string): string {
@@ -36,7 +37,8 @@ export async function writeAtomically(target: string, write: (tmp: string) => Pr
 export function writeAtomicallySync(target: string, data: string | Uint8Array): void {
   const tmp = temporaryPath(target);
   try {
-    fs.writeFileSync(tmp, data);
+    if (typeof data === 'string') fs.writeFileSync(tmp, data);
+    else writeChunksSync(tmp, [data]);
     fs.renameSync(tmp, target);
   } catch (error) {
     fs.rmSync(tmp, { force: true });
