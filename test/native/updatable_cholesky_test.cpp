@@ -16,17 +16,12 @@
 #include <vector>
 
 #include "cpu/updatable_cholesky.hpp"
+#include "checks.hpp"
 
 using namespace covlasso;
+using covlasso_test::check;
 
 namespace {
-
-int g_failures = 0;
-
-void check(bool ok, const std::string& what) {
-  std::printf("%s %s\n", ok ? "ok  " : "FAIL", what.c_str());
-  if (!ok) ++g_failures;
-}
 
 constexpr size_t kN = 40;
 
@@ -207,6 +202,5 @@ int main() {
     const bool again = factor.add(9, &column, a[9 * kN + 9], 1e-12) && factor.size() == 1;
     check(order && again, "remove keeps the order of the other members; an emptied factor takes new ones");
   }
-  std::printf("%s\n", g_failures == 0 ? "all passed" : "FAILURES");
-  return g_failures == 0 ? 0 : 1;
+  return covlasso_test::finish();
 }
