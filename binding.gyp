@@ -26,6 +26,7 @@
         "native/core/cpu/range_eigen.cpp",
         "native/core/cpu/small_linalg.cpp",
         "native/core/cpu/support_step.cpp",
+        "native/core/cpu/updatable_cholesky.cpp",
         "native/core/cpu/symmetric_eigen.cpp",
         "native/core/cpu/vector_ops.cpp",
         "native/core/cpu/working_set.cpp",

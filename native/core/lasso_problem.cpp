@@ -56,19 +56,30 @@ void validate_problem(const LassoProblem& problem, const ExecutionContext& ctx) 
                   "target variance " + std::to_string(t) + " is negative or not finite");
     }
   }
-  // For a PSD matrix |G_ij| ≤ max diagonal, so the diagonal sets the symmetry scale.
-  const double tolerance = 1e-9 * largest;
-  parallel_for(g.rows, threads, [&](int64_t i, int) {
+  for (int64_t i = 0; i < g.rows; ++i) {
     if (diagonal[i] < 0) {
-      throw Error(ErrorCode::InvalidArgument,
-                  "the covariance has a negative diagonal entry at " + std::to_string(i));
+      throw Error(ErrorCode::InvalidArgument, "the covariance has a negative diagonal entry at " + std::to_string(i));
     }
-    for (int64_t j = i + 1; j < g.cols; ++j) {
-      if (std::fabs(g.at(i, j) - g.at(j, i)) > tolerance) {
-        throw Error(ErrorCode::NotSymmetric, "the covariance is not symmetric: entry (" +
-                                                 std::to_string(i) + ", " + std::to_string(j) +
-                                                 ") differs from (" + std::to_string(j) + ", " +
-                                                 std::to_string(i) + ")");
+  }
+  // For a PSD matrix |G_ij| ≤ max diagonal, so the diagonal sets the symmetry scale. Compared in
+  // kTile × kTile tiles against their transposes, so both reads stay in the cache (entry by entry,
+  // the transposed read missed the cache on every element: 9 s of a C = 20000 solve).
+  constexpr int64_t kTile = 64;
+  const double tolerance = 1e-9 * largest;
+  const int64_t n = g.rows;
+  const int64_t blocks = (n + kTile - 1) / kTile;
+  parallel_for(blocks, threads, [&](int64_t bi, int) {
+    const int64_t i0 = bi * kTile, i1 = std::min(n, i0 + kTile);
+    for (int64_t j0 = i0; j0 < n; j0 += kTile) {
+      const int64_t j1 = std::min(n, j0 + kTile);
+      for (int64_t i = i0; i < i1; ++i) {
+        for (int64_t j = std::max(j0, i + 1); j < j1; ++j) {
+          if (std::fabs(g.at(i, j) - g.at(j, i)) > tolerance) {
+            throw Error(ErrorCode::NotSymmetric, "the covariance is not symmetric: entry (" + std::to_string(i) + ", " +
+                                                     std::to_string(j) + ") differs from (" + std::to_string(j) + ", " +
+                                                     std::to_string(i) + ")");
+          }
+        }
       }
     }
   });

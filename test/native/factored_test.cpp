@@ -16,19 +16,12 @@
 #include <vector>
 
 #include "factored.hpp"
+#include "checks.hpp"
 
 using namespace covlasso;
+using covlasso_test::check;
 
 namespace {
-
-// check(ok, what) prints one line per check and counts the failures.
-struct Checks {
-  int failures = 0;
-  void operator()(bool ok, const std::string& what) {
-    std::printf("%s %s\n", ok ? "ok  " : "FAIL", what.c_str());
-    failures += ok ? 0 : 1;
-  }
-} check;
 
 struct Case {
   int64_t c, d;
@@ -174,6 +167,5 @@ int main() {
   FactoredHead empty = head;
   empty.w.rows = 0;
   check(throws(ErrorCode::ShapeMismatch, [&] { factored_diagonal(empty, out.data(), plain); }), "an empty head is ShapeMismatch");
-  std::printf("%s\n", check.failures == 0 ? "all passed" : "FAILURES");
-  return check.failures == 0 ? 0 : 1;
+  return covlasso_test::finish();
 }

@@ -18,13 +18,13 @@
 #include "cpu/gram_kernel.hpp"
 #include "cpu/moments_cpu.hpp"
 #include "moments.hpp"
+#include "checks.hpp"
 
 using namespace covlasso;
+using covlasso_test::check;
 using namespace covlasso::cpu;
 
 namespace {
-
-int g_failures = 0;
 
 // The caller's COVLASSO_SIMD, put back after the tests that force a path.
 const char* g_env_simd = nullptr;
@@ -32,11 +32,6 @@ std::string g_env_simd_value;
 void restore_env() {
   if (g_env_simd != nullptr) setenv("COVLASSO_SIMD", g_env_simd_value.c_str(), 1);
   else unsetenv("COVLASSO_SIMD");
-}
-
-void check(bool ok, const std::string& what) {
-  std::printf("%s %s\n", ok ? "ok  " : "FAIL", what.c_str());
-  if (!ok) ++g_failures;
 }
 
 // Test data owning float32 or float64 storage.
@@ -479,6 +474,5 @@ int main() {
     restore_env();
   }
 
-  std::printf("%s: %d failure(s)\n", g_failures == 0 ? "PASS" : "FAIL", g_failures);
-  return g_failures == 0 ? 0 : 1;
+  return covlasso_test::finish();
 }

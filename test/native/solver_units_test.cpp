@@ -15,17 +15,12 @@
 #include "cpu/working_set.hpp"
 #include "lasso_penalty.hpp"
 #include "lasso_problem.hpp"
+#include "checks.hpp"
 
 using namespace covlasso;
+using covlasso_test::check;
 
 namespace {
-
-int g_failures = 0;
-
-void check(bool ok, const std::string& what) {
-  std::printf("%s %s\n", ok ? "ok  " : "FAIL", what.c_str());
-  if (!ok) ++g_failures;
-}
 
 // A small positive definite Gram: G = AᵀA/n + 0.1·I for a fixed A (4×4, symmetric by construction).
 std::vector<double> small_gram() {
@@ -176,6 +171,5 @@ int main() {
     check(judge(big, target) == Verdict::Converged, "judge: the floor follows the size of the terms summed");
   }
 
-  std::printf("%s: %d failure(s)\n", g_failures == 0 ? "PASS" : "FAIL", g_failures);
-  return g_failures == 0 ? 0 : 1;
+  return covlasso_test::finish();
 }

@@ -44,6 +44,7 @@ double TargetSolver::load_target(int64_t t, const SparseCoef* warm) {
   exclude_ = problem_.exclude_self ? t : -1;
   std::fill(beta_.begin(), beta_.end(), 0.0);
   previous_l1_ = -1;
+  support_.reset();
   if (warm != nullptr) {
     for (size_t e = 0; e < warm->indices.size(); ++e) {
       const int32_t j = warm->indices[e];
@@ -72,7 +73,7 @@ void TargetSolver::recompute_q() {
 // and Anderson extrapolation along the way. Returns the sweeps done.
 int64_t TargetSolver::sweep_working_set(double inner_gap, int64_t max_sweeps) {
   history_.reset(working_.size());
-  support_.start();
+  support_.start(working_);
   int64_t sweeps = 0;
   while (sweeps < max_sweeps) {
     if (++sweeps % 64 == 0) throw_if_cancelled(cancel_);

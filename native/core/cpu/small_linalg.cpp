@@ -9,21 +9,14 @@ namespace covlasso {
 
 // Right-looking Cholesky in the A = UᵀU form on the upper triangle, so every update is an axpy
 // over a contiguous row (vectorised by vector_ops) rather than a scalar dot-product reduction.
-bool cholesky_factor(double* a, size_t n, double relative_pivot_tolerance, unsigned char* dropped) {
+bool cholesky_factor(double* a, size_t n, double relative_pivot_tolerance) {
   double scale = 0;
   for (size_t i = 0; i < n; ++i) scale = std::max(scale, a[i * n + i]);
   if (!(scale > 0) || !std::isfinite(scale)) return false;
   const double smallest = relative_pivot_tolerance * scale;
   for (size_t j = 0; j < n; ++j) {
     double* row_j = a + j * n;
-    if (dropped != nullptr) dropped[j] = 0;
-    if (!(row_j[j] > smallest)) {
-      if (dropped == nullptr || !(row_j[j] > -smallest)) return false;
-      dropped[j] = 1;  // a zero row of U: column j takes no part in the updates below
-      std::fill(row_j + j, row_j + n, 0.0);
-      row_j[j] = 1;
-      continue;
-    }
+    if (!(row_j[j] > smallest)) return false;
     const double pivot = std::sqrt(row_j[j]);
     row_j[j] = pivot;
     for (size_t k = j + 1; k < n; ++k) row_j[k] /= pivot;  // row j of U
@@ -34,20 +27,13 @@ bool cholesky_factor(double* a, size_t n, double relative_pivot_tolerance, unsig
   return true;
 }
 
-void cholesky_solve_factored(const double* a, size_t n, const double* b, double* x,
-                             const unsigned char* dropped) {
-  const auto kept = [&](size_t i) { return dropped == nullptr || dropped[i] == 0; };
+void cholesky_solve_factored(const double* a, size_t n, const double* b, double* x) {
   for (size_t i = 0; i < n; ++i) {  // Uᵀ y = b  (U_ki for k < i is column i above the diagonal)
-    if (!kept(i)) {
-      x[i] = 0;
-      continue;
-    }
     double v = b[i];
     for (size_t k = 0; k < i; ++k) v -= a[k * n + i] * x[k];
     x[i] = v / a[i * n + i];
   }
   for (size_t i = n; i-- > 0;) {  // U x = y
-    if (!kept(i)) continue;
     const double* row_i = a + i * n;
     double v = x[i];
     for (size_t k = i + 1; k < n; ++k) v -= row_i[k] * x[k];
@@ -55,10 +41,9 @@ void cholesky_solve_factored(const double* a, size_t n, const double* b, double*
   }
 }
 
-bool cholesky_solve(double* a, size_t n, const double* b, double* x, double relative_pivot_tolerance,
-                    unsigned char* dropped) {
-  if (!cholesky_factor(a, n, relative_pivot_tolerance, dropped)) return false;
-  cholesky_solve_factored(a, n, b, x, dropped);
+bool cholesky_solve(double* a, size_t n, const double* b, double* x, double relative_pivot_tolerance) {
+  if (!cholesky_factor(a, n, relative_pivot_tolerance)) return false;
+  cholesky_solve_factored(a, n, b, x);
   return true;
 }
 

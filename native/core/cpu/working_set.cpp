@@ -46,17 +46,49 @@ void WorkingSet::choose(const Penalty& pen, double strong_l1, const TargetPoint&
   pack(pen, target);
 }
 
+// G_WW is gathered from G's rows (|W| scattered reads per row: about as costly as reading the
+// rows whole), except for the entries the previous pack already holds: consecutive working sets
+// of a target (and along a path, of consecutive λ) mostly share their coordinates, and G is the
+// same for every target, so only the rows and columns of new coordinates are read from G. The
+// values are G's entries either way.
 void WorkingSet::pack(const Penalty& pen, const TargetPoint& target) {
   const size_t w = indices_.size();
+  const bool reuse = packed_ && !previous_indices_.empty();
   packed_ = w <= kMaxPackedWorkingSet;
-  gram_w_.resize(packed_ ? w * w : 0);
+  if (packed_) {
+    previous_position_.assign(w, -1);
+    if (reuse) {  // both index lists ascending: merge
+      size_t o = 0;
+      for (size_t a = 0; a < w; ++a) {
+        while (o < previous_indices_.size() && previous_indices_[o] < indices_[a]) ++o;
+        if (o < previous_indices_.size() && previous_indices_[o] == indices_[a]) previous_position_[a] = static_cast<int64_t>(o);
+      }
+    }
+    gram_w_.swap(previous_gram_);
+    gram_w_.resize(w * w);
+    const size_t wo = previous_indices_.size();
+    for (size_t a = 0; a < w; ++a) {
+      const double* row = gram_.row(indices_[a]);
+      const int64_t ao = previous_position_[a];
+      double* out = &gram_w_[a * w];
+      if (ao < 0) {
+        for (size_t b = 0; b < w; ++b) out[b] = row[indices_[b]];
+        continue;
+      }
+      const double* old = &previous_gram_[static_cast<size_t>(ao) * wo];
+      for (size_t b = 0; b < w; ++b) {
+        const int64_t bo = previous_position_[b];
+        out[b] = bo >= 0 ? old[bo] : row[indices_[b]];
+      }
+    }
+    previous_indices_ = indices_;
+  } else {
+    gram_w_.clear();
+    previous_indices_.clear();
+  }
   s_w_.resize(w), q_w_.resize(w), beta_w_.resize(w), diag_w_.resize(w), weights_w_.resize(w);
   for (size_t a = 0; a < w; ++a) {
     const int32_t j = indices_[a];
-    const double* row = gram_.row(j);
-    if (packed_) {
-      for (size_t b = 0; b < w; ++b) gram_w_[a * w + b] = row[indices_[b]];
-    }
     s_w_[a] = target.s[j];
     q_w_[a] = target.q[j];
     beta_w_[a] = target.beta[j];

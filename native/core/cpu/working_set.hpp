@@ -39,6 +39,8 @@ class WorkingSet {
 
   size_t size() const { return indices_.size(); }
   bool empty() const { return indices_.empty(); }
+  // The coordinates of G in W, ascending (position a in the packed arrays is indices()[a]).
+  const std::vector<int32_t>& indices() const { return indices_; }
   // The penalty with its weights indexed by position in W.
   const Penalty& penalty() const { return packed_penalty_; }
   const double* s() const { return s_w_.data(); }
@@ -83,6 +85,11 @@ class WorkingSet {
   bool packed_ = true;
   Penalty packed_penalty_;
   std::vector<double> gram_w_, s_w_, q_w_, beta_w_, diag_w_, weights_w_;
+  // The previous pack (pack() reuses its entries): its coordinates and G block, and for each
+  // position of W its position there (−1: new).
+  std::vector<int32_t> previous_indices_;
+  std::vector<double> previous_gram_;
+  std::vector<int64_t> previous_position_;
   std::vector<double> offer_q_;
 };
 

@@ -146,14 +146,17 @@ void compare(const Case& c, const Outputs& cpu, const Outputs& gpu, const std::s
       if (cpu.lambda[at] != gpu.lambda[at] || cpu.lambda_max[at] != gpu.lambda_max[at]) ++mismatched;
       if (l >= gpu.path_length[k]) continue;
       if (cpu.converged[at] && !gpu.converged[at]) ++unconverged;
-      if (gpu.objective[at] > cpu.objective[at] + 1e-6 * d) ++worse;
+      // Where the CPU certified a solution, the GPU's is as good; a run cut short by max_iter
+      // promises nothing (the CPU's active-set steps, kept factor and all, may get further in
+      // 3 sweeps than the GPU's, which still refactor at every step).
+      if (cpu.converged[at] && gpu.objective[at] > cpu.objective[at] + 1e-6 * d) ++worse;
       const Certificate cert = recompute(c, t, gpu.lambda[at], gpu.coefs[at]);
       if (std::fabs(cert.objective - gpu.objective[at]) > 1e-9 * (d + 1)) ++mismatched;
       if (gpu.converged[at] && !(cert.gap <= c.settings.tol * d * (1 + 1e-6) + 1e-13 * d)) ++uncertified;
       if (gpu.converged[at] && !(gpu.gap[at] <= c.settings.tol * d)) ++uncertified;
     }
   }
-  check(worse == 0, tag + ": objective <= CPU + 1e-6 d (" + std::to_string(worse) + " worse)");
+  check(worse == 0, tag + ": objective <= CPU + 1e-6 d where the CPU converged (" + std::to_string(worse) + " worse)");
   check(uncertified == 0, tag + ": certificate recomputed from the coefficients holds (" + std::to_string(uncertified) + " not)");
   check(unconverged == 0, tag + ": converged wherever the CPU did (" + std::to_string(unconverged) + " not)");
   int converged = 0, solved = 0, cpu_converged = 0;
