@@ -18,6 +18,7 @@ import {
   encodeAccumulatorState,
   writeNpySync,
 } from '../lib';
+import { readAccumulatorStateShape } from '../lib/covariance/state-file';
 import { randomLogits } from './support/reference-lasso';
 import { relErr } from './support/helpers';
 
@@ -200,3 +201,36 @@ function zlibCrc32(bytes: Uint8Array): number {
   }
   return (c ^ 0xffffffff) >>> 0;
 }
+
+describe('readAccumulatorStateShape (the header alone, for argument checks before a load)', () => {
+  it('gives the shape of covariance and cross states; refuses forged, truncated and foreign headers with ERR_COVLASSO_STATE_FORMAT', async () => {
+    const X = new Matrix(N, C, F);
+    const cov = new CovarianceAccumulator(C);
+    cov.updateSync(X);
+    const cross = new CovarianceAccumulator(C, 7);
+    cross.updateSync(X, { y: new Matrix(N, 7, randomLogits(N, 7, 3)) });
+    cov.saveSync(file('shape-cov.cov'));
+    cross.saveSync(file('shape-cross.cov'));
+    expect(await readAccumulatorStateShape(file('shape-cov.cov'))).toEqual({ colsX: C, colsY: C, symmetric: true, count: N });
+    expect(await readAccumulatorStateShape(file('shape-cross.cov'))).toEqual({ colsX: C, colsY: 7, symmetric: false, count: N });
+    const bytes = fs.readFileSync(file('shape-cov.cov'));
+    const bad: Array<[string, Buffer]> = [
+      ['empty', Buffer.alloc(0)],
+      ['magic only', bytes.subarray(0, 12)],
+      ['not a state', Buffer.from('{"format":"covlasso-accumulator"}')],
+      ['header cut short', bytes.subarray(0, 40)],
+      ['header length beyond the file', Buffer.concat([bytes.subarray(0, 12), Buffer.from([0xff, 0xff, 0xff, 0x7f]), bytes.subarray(16, 200)])],
+      ['corrupted JSON', Buffer.from(bytes.toString('latin1').replace('"colsX"', '"colsX!').slice(0, 400), 'latin1')],
+      ['colsX 0', Buffer.from(bytes.toString('latin1').replace(`"colsX":${C}`, '"colsX":0'.padEnd(`"colsX":${C}`.length, ' ')), 'latin1')],
+    ];
+    const codes: Record<string, string> = {};
+    for (const [name, content] of bad) {
+      fs.writeFileSync(file('shape-bad.cov'), content);
+      codes[name] = await readAccumulatorStateShape(file('shape-bad.cov')).then(
+        () => 'accepted',
+        (error: { code?: string }) => String(error.code),
+      );
+    }
+    expect(codes).toEqual(Object.fromEntries(bad.map(([name]) => [name, 'ERR_COVLASSO_STATE_FORMAT'])));
+  });
+});

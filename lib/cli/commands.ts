@@ -15,7 +15,7 @@ import { attachEvaluation, checkLabels, readLabels, writeGraph } from './toolkit
 import { indexListOption, numberOption, onePositional, parseArgs, ParsedArgs, positiveInteger, rangeOption, UsageError, writeJsonOutput } from './args';
 import { demoData } from './demo-data';
 import { writeOutput, writeOutputSync } from './output';
-import { encodeAccumulatorState } from '../covariance/state-file';
+import { encodeAccumulatorState, readAccumulatorStateShape } from '../covariance/state-file';
 import { renderReport } from '../report';
 import { progressBar, withProgressBar } from './progress';
 import { runCovShard, runDepsShard } from './distributed';
@@ -109,7 +109,7 @@ function solveOptions(args: ParsedArgs): Pick<FindDependenciesOptions, 'lambda' 
 /** `deps --shard k/n`: the options deps parses, handed to the shard step (lib/cli/distributed.ts). */
 async function runDepsShardFrom(args: ParsedArgs): Promise<void> {
   const options = solveOptions(args);
-  // The categories are those of the covariance: read it once for --targets and --names.
+  // The categories (for --targets and --names) come from the covariance's or the first state's header.
   const categories = args.values.has('targets') || args.values.has('names') ? await depsSource(args).categories() : 0;
   await runDepsShard(args, {
     ...options,
@@ -186,29 +186,35 @@ function depsSource(args: ParsedArgs): DepsSource {
   if (args.values.has('cov')) {
     if (args.values.has('ddof')) throw new UsageError('--ddof applies when the covariance is formed (cov --ddof, or deps --state)');
     const file = args.values.get('cov')!;
-    let S: Matrix | undefined;
-    const load = async (): Promise<Matrix> => (S ??= await readCovariance(file));
     return {
-      categories: async () => (await load()).cols,
-      solve: async ({ ddof: _ddof, ...options }) => dependenciesFromCovariance(await load(), options),
+      // From the header: checking --targets/--names needs no 3.2 GB read (the solve reads it).
+      categories: async () => covarianceShape(file, await readNpyHeader(file)),
+      solve: async ({ ddof: _ddof, ...options }) => dependenciesFromCovariance(await readCovariance(file), options),
     };
   }
   const files = args.values.get('state')!.split(',').filter((f) => f !== '');
-  let acc: CovarianceAccumulator | undefined;
-  const load = async (): Promise<CovarianceAccumulator> => (acc ??= await loadStates(files));
   return {
-    categories: async () => (await load()).cols,
-    solve: async (options) => findDependencies(await load(), options),
+    categories: async () => {
+      if (files.length === 0) throw new UsageError('--state needs one or more .cov files');
+      return (await readAccumulatorStateShape(files[0])).colsY;
+    },
+    solve: async (options) => findDependencies(await loadStates(files), options),
   };
+}
+
+/** The categories of a saved covariance from its header: a square float64/float32 matrix. */
+function covarianceShape(file: string, header: { dtype: string; shape: number[] }): number {
+  if (header.shape.length !== 2 || header.shape[0] !== header.shape[1] || (header.dtype !== 'float64' && header.dtype !== 'float32')) {
+    throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `--cov: ${file} must be a square float64/float32 matrix, got ${header.dtype} (${header.shape.join(', ')})`);
+  }
+  return header.shape[1];
 }
 
 /** A saved C×C float64 (or float32) covariance, e.g. from `covlasso cov --out`. */
 async function readCovariance(file: string): Promise<Matrix> {
   const array = await readNpy(file);
-  if (array.shape.length !== 2 || array.shape[0] !== array.shape[1] || (array.dtype !== 'float64' && array.dtype !== 'float32')) {
-    throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `--cov: ${file} must be a square float64/float32 matrix, got ${array.dtype} (${array.shape.join(', ')})`);
-  }
-  return new Matrix(array.shape[0], array.shape[1], array.data as Float32Array | Float64Array);
+  const categories = covarianceShape(file, array);
+  return new Matrix(categories, categories, array.data as Float32Array | Float64Array);
 }
 
 /** One accumulator from one or more `.cov` state files, merged in order. */

@@ -29,7 +29,8 @@ import { AccumulatorStateError } from '../runtime/errors';
 import type { NativeAccumulatorState } from '../runtime/native-types';
 import { allocate } from '../runtime/typed';
 import { writeAtomically, writeAtomicallySync } from '../runtime/atomic-file';
-import { writeChunks } from '../runtime/file-io';
+import * as fs from 'node:fs';
+import { readFully, writeChunks } from '../runtime/file-io';
 
 /**
  * The raw, mergeable state of a {@link CovarianceAccumulator}: sums relative to per-column shifts
@@ -139,21 +140,19 @@ function checkShapeFields(h: { colsX?: unknown; colsY?: unknown; symmetric?: unk
 }
 
 /**
- * Decodes the bytes of a `.cov` file. Checks magic, version, header fields, the exact length
- * and the checksum; values are validated again when the state is loaded into an accumulator.
- * @param what - names the source in error messages (e.g. the path)
- * @throws AccumulatorStateError (`ERR_COVLASSO_STATE_FORMAT`) for anything malformed
+ * The header of a state file from its first bytes (at least the prefix and the header; the file
+ * is `fileLength` bytes): magic, version and every field checked, but not the checksum, which
+ * covers the data too. `fail` throws.
  */
-export function decodeAccumulatorState(bytes: Uint8Array, what = 'accumulator state'): AccumulatorState {
-  const fail = (why: string): never => {
-    throw new AccumulatorStateError(`${what}: ${why}`);
-  };
+function parseStateHeader(bytes: Uint8Array, fileLength: number, fail: (why: string) => never): { h: Record<string, unknown>; headerLength: number } {
   if (bytes.length < PREFIX || Buffer.from(bytes.buffer, bytes.byteOffset, MAGIC.length).toString('latin1') !== MAGIC) {
     if (bytes.length < PREFIX && MAGIC.startsWith(Buffer.from(bytes).toString('latin1'))) fail('truncated file (no header)');
     fail(`not a covlasso accumulator state file (the magic "${MAGIC}" is missing)`);
   }
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(12, true);
-  if (PREFIX + headerLength > bytes.length) fail(`truncated file: the header needs ${PREFIX + headerLength} bytes, the file has ${bytes.length}`);
+  if (PREFIX + headerLength > fileLength || PREFIX + headerLength > bytes.length) {
+    fail(`truncated file: the header needs ${PREFIX + headerLength} bytes, the file has ${fileLength}`);
+  }
   let h: Record<string, unknown>;
   try {
     h = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + PREFIX, headerLength).toString('utf8')) as Record<string, unknown>;
@@ -168,11 +167,61 @@ export function decodeAccumulatorState(bytes: Uint8Array, what = 'accumulator st
     const unknown = Object.keys(h).filter((k) => k !== 'crc32' && !(HEADER_KEYS as readonly string[]).includes(k));
     if (unknown.length > 0) fail(`corrupted header (unknown field ${JSON.stringify(unknown[0])})`);
   }
-  const { colsX, colsY, symmetric, count, dtype, crc32: crc } = h;
   checkShapeFields(h, (why) => fail(`corrupted header (${why})`));
-  if (dtype !== '<f8') fail(`unsupported dtype ${JSON.stringify(dtype)} (expected "<f8")`);
+  if (h.dtype !== '<f8') fail(`unsupported dtype ${JSON.stringify(h.dtype)} (expected "<f8")`);
   if (JSON.stringify(h.arrays) !== JSON.stringify(ARRAYS)) fail(`unsupported array list ${JSON.stringify(h.arrays)}`);
-  if (typeof crc !== 'string' || !/^[0-9a-f]{8}$/.test(crc)) fail('corrupted header (crc32 must be 8 hex digits)');
+  if (typeof h.crc32 !== 'string' || !/^[0-9a-f]{8}$/.test(h.crc32)) fail('corrupted header (crc32 must be 8 hex digits)');
+  return { h, headerLength };
+}
+
+/** The shape fields of a state file's header. */
+export interface AccumulatorStateShape {
+  colsX: number;
+  colsY: number;
+  symmetric: boolean;
+  count: number;
+}
+
+/**
+ * The shape of the `.cov` state at `path` from its header alone (a few hundred bytes, whatever
+ * the file's size): for checking arguments against a state before loading it. The checksum is
+ * not verified here (it covers the data): loading the state does that.
+ * @throws AccumulatorStateError (`ERR_COVLASSO_STATE_FORMAT`) for a file whose header is malformed
+ */
+export async function readAccumulatorStateShape(path: string): Promise<AccumulatorStateShape> {
+  const fail = (why: string): never => {
+    throw new AccumulatorStateError(`${path}: ${why}`);
+  };
+  const fh = await fs.promises.open(path, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    const prefix = new Uint8Array(Math.min(PREFIX, size));
+    await readFully(fh, prefix, 0);
+    if (prefix.length < PREFIX) parseStateHeader(prefix, size, fail);
+    const headerLength = new DataView(prefix.buffer).getUint32(12, true);
+    if (PREFIX + headerLength > size) fail(`truncated file: the header needs ${PREFIX + headerLength} bytes, the file has ${size}`);
+    if (headerLength > 1 << 20) fail(`corrupted header (${headerLength} bytes long: headers are a few hundred)`);
+    const bytes = new Uint8Array(PREFIX + headerLength);
+    await readFully(fh, bytes, 0);
+    const { h } = parseStateHeader(bytes, size, fail);
+    return { colsX: h.colsX as number, colsY: h.colsY as number, symmetric: h.symmetric as boolean, count: h.count as number };
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Decodes the bytes of a `.cov` file. Checks magic, version, header fields, the exact length
+ * and the checksum; values are validated again when the state is loaded into an accumulator.
+ * @param what - names the source in error messages (e.g. the path)
+ * @throws AccumulatorStateError (`ERR_COVLASSO_STATE_FORMAT`) for anything malformed
+ */
+export function decodeAccumulatorState(bytes: Uint8Array, what = 'accumulator state'): AccumulatorState {
+  const fail = (why: string): never => {
+    throw new AccumulatorStateError(`${what}: ${why}`);
+  };
+  const { h, headerLength } = parseStateHeader(bytes, bytes.length, fail);
+  const { colsX, colsY, symmetric, count, crc32: crc } = h;
   const sizes = lengths(colsX as number, colsY as number);
   const expected = 8 * sizes.reduce((a, b) => a + b, 0);
   const start = PREFIX + headerLength;
