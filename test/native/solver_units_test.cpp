@@ -7,11 +7,13 @@
 // Prints one line per check; exits non-zero if any failed.
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
 #include "cpu/anderson.hpp"
 #include "cpu/support_step.hpp"
+#include "cpu/vector_ops.hpp"
 #include "cpu/working_set.hpp"
 #include "lasso_penalty.hpp"
 #include "lasso_problem.hpp"
@@ -38,6 +40,22 @@ std::vector<double> small_gram() {
 }  // namespace
 
 int main() {
+  // 0. axpy4 (the four-row refresh of q = Gβ) is bitwise four axpy calls in order, tails included.
+  {
+    bool same = true;
+    for (size_t n : {1u, 7u, 8u, 13u, 1003u}) {
+      std::vector<double> rows(4 * n), y(n), a = {0.3, -1.7, 2.5e-3, 9.1};
+      for (size_t i = 0; i < rows.size(); ++i) rows[i] = std::sin(0.37 * static_cast<double>(i) + 1.1) * (1 + i % 5);
+      for (size_t i = 0; i < n; ++i) y[i] = std::cos(0.11 * static_cast<double>(i));
+      std::vector<double> one = y, four = y;
+      for (int k = 0; k < 4; ++k) axpy(n, a[k], &rows[k * n], one.data());
+      const double* x[4] = {&rows[0], &rows[n], &rows[2 * n], &rows[3 * n]};
+      axpy4(n, a.data(), x, four.data());
+      same = same && std::memcmp(one.data(), four.data(), n * sizeof(double)) == 0;
+    }
+    check(same, "axpy4: bitwise the same as four axpy calls (n = 1, 7, 8, 13, 1003)");
+  }
+
   // 1. λ_max belongs to the penalty: max |s_j| / w_j over allowed penalised j, over λ₁ at λ = 1.
   {
     const double s[4] = {0.5, -2.0, 1.0, 3.0};

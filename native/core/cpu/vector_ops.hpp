@@ -10,4 +10,9 @@ namespace covlasso {
 // y += a · x (length n).
 void axpy(size_t n, double a, const double* x, double* y);
 
+// y += a[0]·x[0], then += a[1]·x[1], … for four rows at once (length n): bitwise what four
+// axpy calls in that order give (each element takes the same four fused multiply-adds), but y
+// is loaded and stored once instead of four times.
+void axpy4(size_t n, const double* a, const double* const* x, double* y);
+
 }  // namespace covlasso
