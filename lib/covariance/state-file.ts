@@ -23,13 +23,13 @@
  * is written with the strict lower triangle zeroed, so equal states give identical files.
  * @module
  */
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as zlib from 'node:zlib';
 import { AccumulatorStateError } from '../runtime/errors';
 import type { NativeAccumulatorState } from '../runtime/native-types';
 import { allocate } from '../runtime/typed';
 import { writeAtomically, writeAtomicallySync } from '../runtime/atomic-file';
-import * as fs from 'node:fs';
 import { readFully, writeChunks } from '../runtime/file-io';
 
 /**

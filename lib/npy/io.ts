@@ -38,8 +38,6 @@ import { widen16 } from '../runtime/half';
 import { allocate, isTypedArray } from '../runtime/typed';
 import { readFully, readWholeFile, readWholeFileSync, shortRead, writeChunks, writeChunksSync } from '../runtime/file-io';
 
-export { readWholeFile, readWholeFileSync };
-
 export type { NpyDtype, NpyFileDtype, NpyHeader, NpyReadOptions } from './header';
 
 /** The typed array that holds each {@link NpyDtype}. */
@@ -164,7 +162,6 @@ export async function readNpy(path: string, options: NpyReadOptions = {}): Promi
   return parseNpy(await readWholeFile(path, NpyFormatError), options);
 }
 
-/** A file that ended while being read (the error class of the format being read). */
 /**
  * Synchronous twin of {@link readNpy} (also for files over 2 GiB).
  *

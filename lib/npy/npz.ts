@@ -14,7 +14,8 @@ import * as zlib from 'node:zlib';
 
 import { CovlassoTypeError, NpyFormatError, NpzFormatError } from '../runtime/errors';
 import type { NpyReadOptions } from './header';
-import { NpyArray, parseNpy, readWholeFile, readWholeFileSync } from './io';
+import { NpyArray, parseNpy } from './io';
+import { readWholeFile, readWholeFileSync } from '../runtime/file-io';
 
 /** Options of {@link readNpz} and {@link parseNpz}. */
 export interface NpzReadOptions extends NpyReadOptions {

@@ -9,11 +9,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SafetensorsFormatError } from '../runtime/errors';
+import { readFully } from '../runtime/file-io';
 import { bf16ToF32, f16ToF32 } from './half';
 import { missingTensor, parseHeader, parseHeaderLength, SafetensorsDtype, SafetensorsHeader, SafetensorsTensorInfo, MAX_HEADER_BYTES } from './header';
 
-/** Largest single positioned read. */
-const MAX_READ = 1 << 30;
 /** Bytes converted per read for F16/BF16 (the raw half-precision bytes are never held whole). */
 const HALF_CHUNK = 64 << 20;
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -32,22 +31,19 @@ export interface SafetensorsTensor {
   file: string;
 }
 
-async function readFully(fh: fs.promises.FileHandle, into: Uint8Array, position: number, what: string): Promise<void> {
-  for (let done = 0; done < into.length; ) {
-    const len = Math.min(MAX_READ, into.length - done);
-    const { bytesRead } = await fh.read(into, done, len, position + done);
-    if (bytesRead === 0) throw new SafetensorsFormatError(`truncated: ${what} ends after ${done} of ${into.length} bytes`);
-    done += bytesRead;
-  }
+/** Fills `into` from `position` (the shared loop of runtime/file-io), or says what was cut short. */
+async function readExactly(fh: fs.promises.FileHandle, into: Uint8Array, position: number, what: string): Promise<void> {
+  const done = await readFully(fh, into, position);
+  if (done < into.length) throw new SafetensorsFormatError(`truncated: ${what} ends after ${done} of ${into.length} bytes`);
 }
 
 async function headerOf(fh: fs.promises.FileHandle, file: string): Promise<SafetensorsHeader> {
   const { size } = await fh.stat();
   const first = new Uint8Array(8);
-  if (size >= 8) await readFully(fh, first, 0, `${file}'s header length`);
+  if (size >= 8) await readExactly(fh, first, 0, `${file}'s header length`);
   const n = parseHeaderLength(first, size);
   const json = new Uint8Array(Math.min(n, MAX_HEADER_BYTES));
-  await readFully(fh, json, 8, `${file}'s header`);
+  await readExactly(fh, json, 8, `${file}'s header`);
   return parseHeader(json, size);
 }
 
@@ -79,7 +75,7 @@ async function tensorData(fh: fs.promises.FileHandle, header: SafetensorsHeader,
   const out = new Float32Array(count);
   if (dtype === 'F32') {
     const bytes = new Uint8Array(out.buffer);
-    await readFully(fh, bytes, position, `tensor '${name}'`);
+    await readExactly(fh, bytes, position, `tensor '${name}'`);
     if (!HOST_LITTLE_ENDIAN) for (let i = 0; i < bytes.length; i += 4) bytes.subarray(i, i + 4).reverse();
     return out;
   }
@@ -88,7 +84,7 @@ async function tensorData(fh: fs.promises.FileHandle, header: SafetensorsHeader,
   const chunk = new Uint8Array(Math.min(HALF_CHUNK, end - begin));
   for (let done = 0; done < end - begin; ) {
     const part = chunk.subarray(0, Math.min(chunk.length, end - begin - done));
-    await readFully(fh, part, position + done, `tensor '${name}'`);
+    await readExactly(fh, part, position + done, `tensor '${name}'`);
     convert(part, bits, done / 2);
     done += part.length;
   }
