@@ -22,6 +22,7 @@
 
 using namespace covlasso;
 using covlasso_test::check;
+using covlasso_test::rel_diff;
 using namespace covlasso::cpu;
 
 namespace {
@@ -79,16 +80,6 @@ std::vector<double> reference(const MatrixView& x, const MatrixView& y, bool cen
   std::vector<double> out(p * q);
   for (int64_t k = 0; k < p * q; ++k) out[k] = static_cast<double>(acc[k] / div);
   return out;
-}
-
-// Norm-wise relative difference: max |a − b| / max |b|.
-double rel_diff(const std::vector<double>& a, const std::vector<double>& b) {
-  double num = 0, den = 0;
-  for (size_t k = 0; k < a.size(); ++k) {
-    num = std::max(num, std::fabs(a[k] - b[k]));
-    den = std::max(den, std::fabs(b[k]));
-  }
-  return den == 0 ? num : num / den;
 }
 
 std::vector<double> cov(const MatrixView& x, bool center, double ddof, int threads) {

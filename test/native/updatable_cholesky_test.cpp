@@ -20,6 +20,7 @@
 
 using namespace covlasso;
 using covlasso_test::check;
+using covlasso_test::rel_diff;
 
 namespace {
 
@@ -81,15 +82,6 @@ std::vector<double> reference_solve(const std::vector<double>& a, const std::vec
   return x;
 }
 
-double relative_difference(const std::vector<double>& x, const std::vector<double>& y) {
-  double diff = 0, size = 0;
-  for (size_t i = 0; i < x.size(); ++i) {
-    diff = std::max(diff, std::fabs(x[i] - y[i]));
-    size = std::max(size, std::fabs(y[i]));
-  }
-  return size > 0 ? diff / size : diff;
-}
-
 // A random walk of adds (random non-members) and removes (random positions: front, middle,
 // end) on `a`; after each, solve() against the reference. Returns the worst relative error and
 // counts the refused adds.
@@ -139,7 +131,7 @@ double random_walk(const std::vector<double>& a, unsigned seed, int steps, size_
     std::vector<double> b(factor.size()), x(factor.size());
     for (double& v : b) v = static_cast<double>(rng() % 2001) / 1000.0 - 1.0;
     factor.solve(b.data(), x.data());
-    worst = std::max(worst, relative_difference(x, reference_solve(a, factor.keys(), b)));
+    worst = std::max(worst, rel_diff(x, reference_solve(a, factor.keys(), b)));
   }
   return worst;
 }

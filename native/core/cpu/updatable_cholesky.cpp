@@ -16,8 +16,8 @@ void UpdatableCholesky::clear() {
 
 void UpdatableCholesky::reserve(size_t m) {
   if (m <= capacity_) return;
-  // Grown in steps of 32 members, not doubled: one factor is kept per target of a block
-  // (lasso_batch.cpp), so memory ~m² matters more than the O(m²) copy every 32 additions.
+  // Grown in steps of 32 members, not doubled: the factor is m² doubles (a doubling could leave
+  // three quarters of it unused), and the O(m²) copy every 32 additions is small beside them.
   const size_t grown = (m + 31) / 32 * 32;
   std::vector<double> next(grown * grown, 0.0);
   const size_t n = keys_.size();

@@ -53,16 +53,14 @@ void WorkingSet::choose(const Penalty& pen, double strong_l1, const TargetPoint&
 // values are G's entries either way.
 void WorkingSet::pack(const Penalty& pen, const TargetPoint& target) {
   const size_t w = indices_.size();
-  const bool reuse = packed_ && !previous_indices_.empty();
   packed_ = w <= kMaxPackedWorkingSet;
   if (packed_) {
+    // Positions in the previous pack (empty when there was none): both index lists ascending.
     previous_position_.assign(w, -1);
-    if (reuse) {  // both index lists ascending: merge
-      size_t o = 0;
-      for (size_t a = 0; a < w; ++a) {
-        while (o < previous_indices_.size() && previous_indices_[o] < indices_[a]) ++o;
-        if (o < previous_indices_.size() && previous_indices_[o] == indices_[a]) previous_position_[a] = static_cast<int64_t>(o);
-      }
+    size_t o = 0;
+    for (size_t a = 0; a < w; ++a) {
+      while (o < previous_indices_.size() && previous_indices_[o] < indices_[a]) ++o;
+      if (o < previous_indices_.size() && previous_indices_[o] == indices_[a]) previous_position_[a] = static_cast<int64_t>(o);
     }
     gram_w_.swap(previous_gram_);
     gram_w_.resize(w * w);

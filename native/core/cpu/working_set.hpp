@@ -85,8 +85,8 @@ class WorkingSet {
   bool packed_ = true;
   Penalty packed_penalty_;
   std::vector<double> gram_w_, s_w_, q_w_, beta_w_, diag_w_, weights_w_;
-  // The previous pack (pack() reuses its entries): its coordinates and G block, and for each
-  // position of W its position there (−1: new).
+  // The previous pack (pack() reuses its entries; none after an unpacked W): its coordinates
+  // and G block, and for each position of W its position there (−1: new).
   std::vector<int32_t> previous_indices_;
   std::vector<double> previous_gram_;
   std::vector<int64_t> previous_position_;
