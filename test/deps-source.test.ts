@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it, jest } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DependencyReport, Matrix, covarianceSync, dependenciesFromCovariance, findDependencies, writeNpySync } from '../lib';
+import { DependencyReport, Matrix, covarianceSync, dependenciesFromCovariance, findDependencies, readNpySync, writeNpySync } from '../lib';
 import { randomLogits } from './support/reference-lasso';
 import { runCli, CHILD_PROCESS_TEST_TIMEOUT } from './support/helpers';
 
@@ -101,5 +101,40 @@ describe('deps --state (shards saved by cov --save-state)', () => {
     const r = runCli('deps', '--state', `${file('a.cov')},${file('bad.cov')}`);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/bad\.cov/);
+  });
+});
+
+describe('a float32 covariance for the solves (--covariance-dtype, covarianceDtype)', () => {
+  it('cov --covariance-dtype float32 writes S rounded; deps --cov keeps it; the three routes agree bitwise', async () => {
+    ok('cov', file('logits.npy'), '--rows', '0:4096', '--product-precision', 'float64', '--covariance-dtype', 'float32', '--out', file('S32.npy'));
+    const S32 = readNpySync(file('S32.npy'));
+    expect(S32.dtype).toBe('float32');
+    const S64 = covarianceSync(logits.sliceRows(0, 4096), { productPrecision: 'float64' });
+    expect(S32.data).toEqual(Float32Array.from(S64.data));
+    ok('deps', '--cov', file('S32.npy'), '--lambda-ratio', '0.1', '--out', file('from-cov32.json'));
+    ok('deps', file('logits.npy'), '--rows', '0:4096', '--covariance-dtype', 'float32', '--lambda-ratio', '0.1', '--out', file('from-logits32.json'));
+    const fromCov = read('from-cov32.json');
+    expect(read('from-logits32.json').targets).toEqual(fromCov.targets);
+    // The API: a rounded S, solved in float64 arithmetic, is the float64 copy's problem.
+    const api = await findDependencies(logits, { rows: [0, 4096], productPrecision: 'float64', covarianceDtype: 'float32', lambdaRatio: 0.1 });
+    expect(api.targets).toEqual(fromCov.targets);
+    const widened = await dependenciesFromCovariance(new Matrix(C, C, Float64Array.from(S32.data as Float32Array)), { lambdaRatio: 0.1 });
+    expect(widened.targets).toEqual(fromCov.targets);
+    // ... and close to the float64 search: rounding S moves objectives by ~1e-8 relative.
+    const full = await findDependencies(logits, { rows: [0, 4096], productPrecision: 'float64', lambdaRatio: 0.1 });
+    fromCov.targets.forEach((t, k) => expect(Math.abs(t.objective - full.targets[k].objective)).toBeLessThanOrEqual(1e-6 * Math.abs(full.targets[k].objective) + 1e-12));
+  });
+
+  it('refuses a bad dtype and the places it does not apply', async () => {
+    for (const args of [
+      ['deps', file('logits.npy'), '--covariance-dtype', 'float16'],
+      ['cov', file('logits.npy'), '--covariance-dtype', 'float32', '--save-state', file('x.cov')],
+      ['deps', '--cov', file('S.npy'), '--shard', '0/2', '--out', file('p.json'), '--covariance-dtype', 'float32'],
+    ]) {
+      const r = runCli(...args);
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    await expect(findDependencies(logits, { covarianceDtype: 'int8' as never })).rejects.toMatchObject({ code: 'ERR_COVLASSO_INVALID_ARGUMENT' });
   });
 });

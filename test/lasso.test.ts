@@ -114,7 +114,7 @@ describe('covLasso() against the reference solver', () => {
     });
   });
 
-  it('accepts a float32 covariance (widened)', async () => {
+  it('accepts a float32 covariance (read as it is: the results of its float64 copy)', async () => {
     const S32 = Float32Array.from(PROBLEMS[0].S);
     const S64 = Float64Array.from(S32);
     const a = await covLasso(new Matrix(25, 25, S32), { lambdaRatio: 0.1 });

@@ -58,7 +58,7 @@ export async function runDeps(argv: readonly string[]): Promise<void> {
   const args = parseArgs(
     argv,
     ['rows', 'targets', 'lambda-ratio', 'lambda', 'tol', 'max-iter', 'threads', 'out', 'names', 'eval-rows', 'eval', 'labels', 'graph', 'max-memory', 'chunk-rows', 'cov', 'state', 'ddof',
-      'n-lambda', 'ratio-min', 'l1-ratio', 'penalty-factor', 'product-precision', 'format', 'shard'],
+      'n-lambda', 'ratio-min', 'l1-ratio', 'penalty-factor', 'product-precision', 'format', 'shard', 'covariance-dtype'],
     ['center', 'progress', 'quiet', 'positive', 'strict'],
   );
   if (args.values.has('shard')) return runDepsShardFrom(args);
@@ -71,6 +71,7 @@ export async function runDeps(argv: readonly string[]): Promise<void> {
     ...solveOptions(args),
     positive: args.switches.has('positive') || undefined,
     l1Ratio: numberOption(args, 'l1-ratio', (v) => v > 0 && v <= 1),
+    covarianceDtype: covarianceDtypeOption(args),
   };
   const categories = await source.categories();
   const targets = args.values.has('targets') ? indexListOption(args.values.get('targets')!, categories, 'targets') : undefined;
@@ -143,6 +144,13 @@ async function readPenaltyFactor(file: string, categories: number): Promise<Floa
     throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `--penalty-factor: ${file} must be a 1-d float64/float32 array of ${categories} values, got ${array.dtype} (${array.shape.join(', ')})`);
   }
   return Float64Array.from(array.data as Float32Array | Float64Array);
+}
+
+/** `--covariance-dtype float32|float64`: what deps holds S in, what cov writes (a usage error otherwise). */
+function covarianceDtypeOption(args: ParsedArgs): 'float32' | 'float64' | undefined {
+  const value = args.values.get('covariance-dtype');
+  if (value !== undefined && value !== 'float32' && value !== 'float64') throw new UsageError(`--covariance-dtype: expected float32 or float64, got '${value}'`);
+  return value;
 }
 
 /** `--product-precision float32|float64` (a usage error otherwise). */
@@ -271,8 +279,10 @@ async function mergeStates(args: ParsedArgs): Promise<CovarianceAccumulator> {
  * accumulator state (--save-state).
  */
 export async function runCov(argv: readonly string[]): Promise<void> {
-  const args = parseArgs(argv, ['rows', 'ddof', 'threads', 'out', 'max-memory', 'chunk-rows', 'save-state', 'product-precision', 'shard'], ['center', 'progress', 'quiet', 'merge']);
+  const args = parseArgs(argv, ['rows', 'ddof', 'threads', 'out', 'max-memory', 'chunk-rows', 'save-state', 'product-precision', 'shard', 'covariance-dtype'], ['center', 'progress', 'quiet', 'merge']);
   const productPrecision = productPrecisionOption(args);
+  const dtype = covarianceDtypeOption(args);
+  if (dtype !== undefined && (args.values.has('shard') || !args.values.has('out'))) throw new UsageError('--covariance-dtype applies to the covariance written by --out');
   if (args.values.has('shard')) {
     const file = onePositional(args, 'logits file');
     const rows = args.values.has('rows') ? rangeOption(args.values.get('rows')!, logitsShape(file, await readNpyHeader(file))[0], 'rows') : undefined;
@@ -307,7 +317,7 @@ export async function runCov(argv: readonly string[]): Promise<void> {
     await writeOutput(saveState, (tmp) => writeChunks(tmp, [bytes]));
   }
   if (out !== undefined) {
-    const S = acc.result({ center, ddof });
+    const S = acc.result({ center, ddof }).astype(dtype ?? 'float64');
     await writeOutput(out, (tmp) => writeNpy(tmp, { shape: [S.rows, S.cols], data: S.data }));
   }
 }

@@ -52,7 +52,7 @@ export async function runCovShard(file: string, args: ParsedArgs, options: Omit<
  * the targets and writes a partial result for `covlasso merge`.
  */
 export async function runDepsShard(args: ParsedArgs, options: Omit<DependencyShardOptions, 'shard' | 'out' | 'onProgress' | 'reuse'>): Promise<void> {
-  refuseWithShard(args, ['eval-rows', 'eval', 'labels', 'graph', 'format', 'strict', 'positive', 'l1-ratio', 'penalty-factor', 'rows', 'max-memory', 'chunk-rows', 'product-precision']);
+  refuseWithShard(args, ['eval-rows', 'eval', 'labels', 'graph', 'format', 'strict', 'positive', 'l1-ratio', 'penalty-factor', 'rows', 'max-memory', 'chunk-rows', 'product-precision', 'covariance-dtype']);
   if (args.positionals.length > 0) throw new UsageError('deps --shard takes --cov S.npy or --state a.cov[,b.cov] (a logits file: first cov --shard, then merge the states)');
   const out = args.values.get('out');
   if (out === undefined) throw new UsageError('deps --shard needs --out <part.json>');

@@ -51,6 +51,8 @@ Options:
   --l1-ratio a                elastic net mixing in (0, 1] (default 1: the lasso)
   --penalty-factor w.npy      per-category penalty factors (1-d, C values ≥ 0; 0 = unpenalised)
   --product-precision p       float64 (default) or float32 products of the covariance
+  --covariance-dtype float32  hold S in float32 for the solves (half the memory; solved and
+                              certified in float64 on the rounded S; default float64)
   --n-lambda k, --ratio-min r also trace each target's λ path (k log-spaced ratios from 1 down to
                               r; defaults 100 and 1e-3): each target gets "path" (the report plots it)
   --names classes.json        class names (an array, or { "classes": [...] })
@@ -68,7 +70,7 @@ ${COMMON}`,
   covlasso cov <logits.npy> --out cov.npy [options]
   covlasso cov --merge a.cov b.cov ... --out cov.npy [--center] [--ddof d] [--save-state all.cov]
 
-The float64 covariance (second moment, or --center) as a .npy file, streamed from the file in row
+The covariance (second moment, or --center) as a float64 .npy file, streamed from the file in row
 chunks; --save-state writes a mergeable shard state.
 
 Options:
@@ -77,6 +79,7 @@ Options:
   --max-memory 1g, --chunk-rows n   bound the stream
   --save-state shard.cov    also write the accumulator state
   --product-precision p     float64 or float32 products
+  --covariance-dtype float32  write S rounded to float32 (half the file; deps --cov keeps it so)
   --merge                   the positionals are .cov states to merge
   --shard k/n               with --save-state: only shard k (0-based) of n of the rows (a verified
                             existing state is kept); merge the states with --merge or deps --state

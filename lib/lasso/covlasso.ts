@@ -11,7 +11,7 @@
 import { CovlassoRangeError } from '../runtime/errors';
 import { diagonal, Matrix, MatrixLike } from '../runtime/matrix';
 import { allocate } from '../runtime/typed';
-import { asCovariance, checkSolverOptions, checkTargets, pathLambdas, singleLambda } from './options';
+import { asSolverCovariance, checkSolverOptions, checkTargets, pathLambdas, singleLambda } from './options';
 import { PreparedSolve, prepareSolve, runSolve, runSolveSync } from './solve';
 import type {
   CovLassoOptions,
@@ -27,7 +27,7 @@ export { asCovariance, checkTargets } from './options';
 
 /** The intra-model problem: G = S, s_t = S_{:,t}, d_t = S_tt, coordinate t excluded. */
 function intraProblem(S: Matrix): GeneralProblem {
-  return { gram: S.data as Float64Array, p: S.rows, m: S.rows, variance: diagonal(S), excludeSelf: true };
+  return { gram: S.data, p: S.rows, m: S.rows, variance: diagonal(S), excludeSelf: true };
 }
 
 function asSingle(result: CovLassoPathResult): CovLassoResult {
@@ -36,20 +36,22 @@ function asSingle(result: CovLassoPathResult): CovLassoResult {
 }
 
 function prepareSingle(S: MatrixLike, options: CovLassoOptions): PreparedSolve {
-  const cov = asCovariance(S);
+  const cov = asSolverCovariance(S);
   const targets = checkTargets(options.targets, cov.rows);
   return prepareSolve(intraProblem(cov), targets, singleLambda(options), checkSolverOptions(options, cov.rows, targets.length));
 }
 
 function preparePath(S: MatrixLike, options: CovLassoPathOptions): PreparedSolve {
-  const cov = asCovariance(S);
+  const cov = asSolverCovariance(S);
   const targets = checkTargets(options.targets, cov.rows);
   return prepareSolve(intraProblem(cov), targets, pathLambdas(options), checkSolverOptions(options, cov.rows, targets.length));
 }
 
 /**
  * Solves the CovLasso of every target at one λ, in parallel on covlasso's thread pool.
- * @param S - the C×C covariance (e.g. from {@link covariance}); float64 (float32 is widened)
+ * @param S - the C×C covariance (e.g. from {@link covariance}); float64, or float32 read as it is
+ *   (half the memory and the bytes the solver streams; every value widens exactly and all arithmetic
+ *   and certificates are float64, so the results are bitwise those of its float64 copy: {@link Matrix.astype})
  * @throws NotSymmetricError, NotFiniteError, NotPositiveSemidefiniteError (a negative gap: S is indefinite), CovlassoRangeError (`ERR_COVLASSO_NEGATIVE_LAMBDA`,
  *   `ERR_COVLASSO_TARGET_OUT_OF_RANGE`, `ERR_COVLASSO_SHAPE_MISMATCH`, ...), CovlassoAbortError
  * @example

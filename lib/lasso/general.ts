@@ -5,7 +5,7 @@
  * @module
  */
 import { CovlassoRangeError } from '../runtime/errors';
-import { Matrix, toFloat64 } from '../runtime/matrix';
+import { Matrix } from '../runtime/matrix';
 import { RunOptions } from '../runtime/run';
 import { prepareSolve, runSolve, runSolveSync } from './solve';
 import { checkSolverOptions, checkTargets, pathLambdas, singleLambda } from './options';
@@ -33,8 +33,9 @@ export interface SolveGeneralOptions extends CovLassoBaseOptions, RunOptions {
 
 /**
  * A general CovLasso problem from moment matrices.
- * @param gram - G (p×p, symmetric float64): the sources' second moments
- * @param cross - s (p×m row-major float64): column t holds the cross moments with target t
+ * @param gram - G (p×p, symmetric): the sources' second moments
+ * @param cross - s (p×m row-major): column t holds the cross moments with target t
+ *   (either may be float32, read as it is like {@link covLasso}'s S: half the memory, float64 arithmetic)
  * @param variance - d (m): each target's second moment
  * @param excludeSelf - hold β_t = 0 (intra-model problems, where p = m and targets are sources too)
  */
@@ -47,7 +48,7 @@ export function generalProblem(gram: Matrix, cross: Matrix, variance: Float64Arr
     );
   }
   if (excludeSelf && cross.cols !== p) throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', 'excludeSelf needs p = m');
-  return { gram: toFloat64(gram).data, p, cross: toFloat64(cross).data, m: cross.cols, variance, excludeSelf };
+  return { gram: gram.data, p, cross: cross.data, m: cross.cols, variance, excludeSelf };
 }
 
 function prepare(problem: GeneralProblem, options: SolveGeneralOptions): ReturnType<typeof prepareSolve> {

@@ -22,11 +22,19 @@ function checkLambda(value: unknown, name: string): number {
 
 /** The covariance as a square float64 matrix (float32 is widened, by copy). */
 export function asCovariance(S: MatrixLike, name = 'S'): Matrix {
+  return toFloat64(asSolverCovariance(S, name));
+}
+
+/**
+ * The covariance as the solvers take it: a square matrix, float32 or float64 as given (no copy;
+ * the core widens each float32 value exactly and computes in float64).
+ */
+export function asSolverCovariance(S: MatrixLike, name = 'S'): Matrix {
   const m = asMatrix(S, name);
   if (m.rows !== m.cols || m.rows === 0) {
     throw rangeError('ERR_COVLASSO_SHAPE_MISMATCH', `${name} must be square and non-empty, got ${m.rows}x${m.cols}`);
   }
-  return toFloat64(m);
+  return m;
 }
 
 /** Validated target indices (default: 0..count−1). */

@@ -66,12 +66,12 @@ export interface NativeCsc {
  * the Gram matrix of the sources, each target's cross moments and variance, as the core takes it.
  */
 export interface NativeLassoProblem {
-  /** G, p×p row-major float64, symmetric positive semi-definite. */
-  gram: Float64Array;
+  /** G, p×p row-major, symmetric positive semi-definite; float32 is read as it is (widened exactly, float64 arithmetic). */
+  gram: Float64Array | Float32Array;
   /** Number of sources. */
   p: number;
   /** s, p×m row-major: column t holds target t's cross moments (absent: G itself, the intra-model case). */
-  cross?: Float64Array;
+  cross?: Float64Array | Float32Array;
   /** Number of targets' columns. */
   m: number;
   /** d, m values: each target's variance (second moment). */

@@ -54,17 +54,20 @@ int64_t Args::length(const char* key) const {
   return static_cast<int64_t>(v.As<Napi::TypedArray>().ElementLength());
 }
 
+covlasso::MatrixView Args::real_matrix(const char* key, int64_t rows, int64_t cols) const {
+  Napi::Value data = object_.Get(key);
+  const bool f32 = data.IsTypedArray() && data.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array;
+  const int64_t n = rows * cols;
+  if (f32) return covlasso::MatrixView{typed<float>(key, napi_float32_array, n), rows, cols};
+  return covlasso::MatrixView{typed<double>(key, napi_float64_array, n), rows, cols};
+}
+
 covlasso::MatrixView Args::matrix(const char* key) const {
   const Args m = object(key);
   m.expect({"rows", "cols", "data"});
   const int64_t rows = m.integer("rows"), cols = m.integer("cols");
   if (rows < 0 || cols < 0) throw_invalid(env(), name(key) + ": bad shape");
-  Napi::Value data = m.value().Get("data");
-  const bool f32 = data.IsTypedArray() && data.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array;
-  const int64_t n = rows * cols;
-  const void* ptr = f32 ? static_cast<const void*>(m.typed<float>("data", napi_float32_array, n))
-                        : static_cast<const void*>(m.typed<double>("data", napi_float64_array, n));
-  return covlasso::MatrixView{ptr, f32 ? covlasso::DType::F32 : covlasso::DType::F64, rows, cols};
+  return m.real_matrix("data", rows, cols);
 }
 
 }  // namespace covlasso_binding

@@ -60,6 +60,9 @@ class Args {
   T* typed(const char* key, napi_typedarray_type type, int64_t expected) const;
   int64_t length(const char* key) const;  // element count of a typed array (any type)
 
+  // A Float32Array or Float64Array holding a rows×cols row-major matrix.
+  covlasso::MatrixView real_matrix(const char* key, int64_t rows, int64_t cols) const;
+
   // A float32 or float64 matrix { rows, cols, data }.
   covlasso::MatrixView matrix(const char* key) const;
 

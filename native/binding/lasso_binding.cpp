@@ -9,7 +9,7 @@ namespace covlasso_binding {
 namespace {
 
 // The arguments are LassoCallArgs in lib/runtime/native-types.ts:
-//   { gram: Float64Array (p×p), p, cross?: Float64Array (p×m), m, variance: Float64Array (m),
+//   { gram: Float64Array | Float32Array (p×p), p, cross?: Float64Array | Float32Array (p×m), m, variance: Float64Array (m),
 //     excludeSelf, penaltyFactor?: Float64Array (p), targets: Int32Array, lambdas: Float64Array,
 //     relative, tol, maxIter, l1Ratio, positive, stopRelativeError, threads, backend,
 //     warmStart?: { indptr: Int32Array (T+1), indices: Int32Array, values: Float64Array },
@@ -22,10 +22,8 @@ class LassoJob : public Job {
     const int64_t p = args.integer("p");
     const int64_t m = args.integer("m");
     if (p <= 0 || m <= 0) throw_invalid(args.env(), "p and m must be positive");
-    const double* gram = args.typed<double>("gram", napi_float64_array, p * p);
-    const double* cross = args.has("cross") ? args.typed<double>("cross", napi_float64_array, p * m) : gram;
-    problem_.gram = {gram, p, p};
-    problem_.cross = {cross, p, m};
+    problem_.gram = args.real_matrix("gram", p, p);
+    problem_.cross = args.has("cross") ? args.real_matrix("cross", p, m) : problem_.gram;
     problem_.variance = args.typed<double>("variance", napi_float64_array, m);
     problem_.exclude_self = args.boolean("excludeSelf");
     if (args.has("penaltyFactor")) problem_.penalty_factor = args.typed<double>("penaltyFactor", napi_float64_array, p);

@@ -9,21 +9,23 @@ namespace covlasso {
 
 namespace {
 
-void check_finite_rows(const DoubleMatrixView& m, const char* name, int threads) {
-  parallel_for(m.rows, threads, [&](int64_t r, int) {
-    const double* row = m.row(r);
-    for (int64_t c = 0; c < m.cols; ++c) {
-      if (!std::isfinite(row[c])) {
-        throw Error(ErrorCode::NotFinite, std::string(name) + " contains NaN or Inf at row " +
-                                              std::to_string(r) + ", column " + std::to_string(c));
+void check_finite_rows(const MatrixView& m, const char* name, int threads) {
+  with_elements(m, [&](auto first) {
+    parallel_for(m.rows, threads, [&](int64_t r, int) {
+      const auto* row = first + r * m.cols;
+      for (int64_t c = 0; c < m.cols; ++c) {
+        if (!std::isfinite(row[c])) {
+          throw Error(ErrorCode::NotFinite, std::string(name) + " contains NaN or Inf at row " +
+                                                std::to_string(r) + ", column " + std::to_string(c));
+        }
       }
-    }
+    });
   });
 }
 
 }  // namespace
 
-std::vector<double> gram_diagonal(const DoubleMatrixView& gram) {
+std::vector<double> gram_diagonal(const MatrixView& gram) {
   std::vector<double> diagonal(static_cast<size_t>(std::max<int64_t>(std::min(gram.rows, gram.cols), 0)));
   for (size_t j = 0; j < diagonal.size(); ++j) diagonal[j] = gram.at(static_cast<int64_t>(j), static_cast<int64_t>(j));
   return diagonal;
@@ -31,7 +33,7 @@ std::vector<double> gram_diagonal(const DoubleMatrixView& gram) {
 
 void validate_problem(const LassoProblem& problem, const ExecutionContext& ctx) {
   const int threads = ctx.threads;
-  const DoubleMatrixView& g = problem.gram;
+  const MatrixView& g = problem.gram;
   if (g.rows != g.cols || g.rows <= 0) {
     throw Error(ErrorCode::ShapeMismatch, "the covariance must be square and non-empty, got " +
                                               std::to_string(g.rows) + "x" + std::to_string(g.cols));
@@ -68,20 +70,23 @@ void validate_problem(const LassoProblem& problem, const ExecutionContext& ctx) 
   const double tolerance = 1e-9 * largest;
   const int64_t n = g.rows;
   const int64_t blocks = (n + kTile - 1) / kTile;
-  parallel_for(blocks, threads, [&](int64_t bi, int) {
-    const int64_t i0 = bi * kTile, i1 = std::min(n, i0 + kTile);
-    for (int64_t j0 = i0; j0 < n; j0 += kTile) {
-      const int64_t j1 = std::min(n, j0 + kTile);
-      for (int64_t i = i0; i < i1; ++i) {
-        for (int64_t j = std::max(j0, i + 1); j < j1; ++j) {
-          if (std::fabs(g.at(i, j) - g.at(j, i)) > tolerance) {
-            throw Error(ErrorCode::NotSymmetric, "the covariance is not symmetric: entry (" + std::to_string(i) + ", " +
-                                                     std::to_string(j) + ") differs from (" + std::to_string(j) + ", " +
-                                                     std::to_string(i) + ")");
+  with_elements(g, [&](auto first) {
+    parallel_for(blocks, threads, [&](int64_t bi, int) {
+      const int64_t i0 = bi * kTile, i1 = std::min(n, i0 + kTile);
+      for (int64_t j0 = i0; j0 < n; j0 += kTile) {
+        const int64_t j1 = std::min(n, j0 + kTile);
+        for (int64_t i = i0; i < i1; ++i) {
+          for (int64_t j = std::max(j0, i + 1); j < j1; ++j) {
+            const double a = first[i * n + j], b = first[j * n + i];
+            if (std::fabs(a - b) > tolerance) {
+              throw Error(ErrorCode::NotSymmetric, "the covariance is not symmetric: entry (" + std::to_string(i) +
+                                                       ", " + std::to_string(j) + ") differs from (" +
+                                                       std::to_string(j) + ", " + std::to_string(i) + ")");
+            }
           }
         }
       }
-    }
+    });
   });
 }
 

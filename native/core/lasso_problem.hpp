@@ -21,8 +21,11 @@
 namespace covlasso {
 
 struct LassoProblem {
-  DoubleMatrixView gram;       // p×p, symmetric positive semi-definite
-  DoubleMatrixView cross;      // p×m, column t is s_t
+  // Either may be float32 (half the memory and the bytes a refresh streams); every value is
+  // widened exactly and all arithmetic, certificates included, is float64, so a float32 matrix
+  // and its float64 copy give bitwise the same results.
+  MatrixView gram;             // p×p, symmetric positive semi-definite
+  MatrixView cross;            // p×m, column t is s_t
   const double* variance;      // m values d_t
   bool exclude_self = false;   // coordinate t is never used for target t (requires p == m)
   const double* penalty_factor = nullptr;  // p weights w_j ≥ 0 (null: all 1)
@@ -33,7 +36,7 @@ struct LassoProblem {
 
 // The diagonal of the Gram, G_jj for j < min(rows, cols): what solve_lasso puts in
 // LassoProblem::gram_diagonal.
-std::vector<double> gram_diagonal(const DoubleMatrixView& gram);
+std::vector<double> gram_diagonal(const MatrixView& gram);
 
 // The λ sequence every target walks through, warm-starting each from the previous one.
 // relative: λ = value · λ_max(t), λ_max(t) = max over allowed penalised j of |s_t[j]| / w_j

@@ -9,12 +9,25 @@ namespace covlasso {
 
 enum class DType { F32, F64 };
 
-// A read-only row-major matrix whose element type is known only at run time.
+// A read-only row-major matrix whose element type is known only at run time. Readers that
+// compute in float64 widen each value exactly; a float32 matrix is half the memory and half the
+// bytes streamed (the solver keeps a float32 covariance as it is, lasso_problem.hpp).
 struct MatrixView {
   const void* data = nullptr;
   DType dtype = DType::F64;
   int64_t rows = 0;
   int64_t cols = 0;
+
+  MatrixView() = default;
+  MatrixView(const void* d, DType t, int64_t r, int64_t c) : data(d), dtype(t), rows(r), cols(c) {}
+  MatrixView(const double* d, int64_t r, int64_t c) : data(d), dtype(DType::F64), rows(r), cols(c) {}
+  MatrixView(const float* d, int64_t r, int64_t c) : data(d), dtype(DType::F32), rows(r), cols(c) {}
+
+  // Row r as T (T must be the element type: see with_elements).
+  template <typename T>
+  const T* row_as(int64_t r) const {
+    return static_cast<const T*>(data) + r * cols;
+  }
 
   double at(int64_t r, int64_t c) const {
     const int64_t k = r * cols + c;
@@ -28,7 +41,15 @@ struct MatrixView {
   }
 };
 
-// A read-only row-major float64 matrix (covariances and cross moments).
+// Calls f(first), first a `const float*` or `const double*` to the matrix's first element, so
+// one generic lambda serves both element types with the dispatch outside its loops.
+template <typename F>
+decltype(auto) with_elements(const MatrixView& m, F&& f) {
+  if (m.dtype == DType::F32) return f(static_cast<const float*>(m.data));
+  return f(static_cast<const double*>(m.data));
+}
+
+// A read-only row-major float64 matrix.
 struct DoubleMatrixView {
   const double* data = nullptr;
   int64_t rows = 0;

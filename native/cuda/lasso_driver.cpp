@@ -201,6 +201,23 @@ int64_t max_sweeps_per_launch(const std::vector<int64_t>& sizes) {
   return static_cast<int64_t>(std::min(65536.0, std::max(16.0, std::floor(sweeps))));
 }
 
+// Reusing the staging vector right after an upload is safe: a copy from pageable memory returns
+// once the source has been read.
+void upload_as_double(LassoExecutor& exec, double* dst, const MatrixView& m, int64_t slice) {
+  const int64_t n = m.rows * m.cols;
+  if (m.dtype == DType::F64) {
+    exec.upload(dst, m.data, static_cast<size_t>(n) * sizeof(double));
+    return;
+  }
+  std::vector<double> staging(static_cast<size_t>(std::max<int64_t>(1, std::min(n, slice))));
+  const float* src = static_cast<const float*>(m.data);
+  for (int64_t at = 0; at < n; at += slice) {
+    const int64_t count = std::min(slice, n - at);
+    for (int64_t k = 0; k < count; ++k) staging[static_cast<size_t>(k)] = src[at + k];
+    exec.upload(dst + at, staging.data(), static_cast<size_t>(count) * sizeof(double));
+  }
+}
+
 std::vector<SparseCoef> drive_lasso(LassoExecutor& exec, const LassoProblem& problem, const TargetBatch& batch,
                                     const LambdaSequence& lambdas, const LassoSettings& settings,
                                     const LassoResultArrays& out, const ExecutionContext& ctx) {
@@ -212,7 +229,7 @@ std::vector<SparseCoef> drive_lasso(LassoExecutor& exec, const LassoProblem& pro
   // The problem, once for every chunk.
   const size_t gram_bytes = static_cast<size_t>(p * p) * sizeof(double);
   Buffer gram(exec, gram_bytes), diag(exec, p * sizeof(double));
-  exec.upload(gram.as<void>(), problem.gram.data, gram_bytes);
+  upload_as_double(exec, gram.as<double>(), problem.gram);
   std::vector<double> host_diag(static_cast<size_t>(p));
   for (int64_t j = 0; j < p; ++j) host_diag[j] = problem.gram.at(j, j);
   exec.upload(diag.as<void>(), host_diag.data(), p * sizeof(double));
@@ -220,7 +237,7 @@ std::vector<SparseCoef> drive_lasso(LassoExecutor& exec, const LassoProblem& pro
   if (problem.penalty_factor != nullptr) exec.upload(weights.as<void>(), problem.penalty_factor, p * sizeof(double));
   const bool shared_cross = problem.cross.data == problem.gram.data;
   Buffer cross(exec, shared_cross ? 0 : static_cast<size_t>(p * m) * sizeof(double));
-  if (!shared_cross) exec.upload(cross.as<void>(), problem.cross.data, static_cast<size_t>(p * m) * sizeof(double));
+  if (!shared_cross) upload_as_double(exec, cross.as<double>(), problem.cross);
   const double* cross_data = shared_cross ? gram.as<double>() : cross.as<double>();
 
   SolverConstants c;

@@ -20,6 +20,11 @@ std::vector<SparseCoef> drive_lasso(LassoExecutor& exec, const LassoProblem& pro
                                     const LambdaSequence& lambdas, const LassoSettings& settings,
                                     const LassoResultArrays& out, const ExecutionContext& ctx);
 
+// A host matrix into a float64 device buffer of rows·cols values: a float64 one as it is, a
+// float32 one widened in slices of `slice` values through a host staging vector (the kernels
+// read float64: a float32 covariance halves host memory, not device memory).
+void upload_as_double(LassoExecutor& exec, double* dst, const MatrixView& m, int64_t slice = int64_t(1) << 22);
+
 // Sweeps per launch for a launch over working sets of these sizes: about 2³³ units of
 // (w² + 64w) work in all, between 16 and 65536 sweeps.
 int64_t max_sweeps_per_launch(const std::vector<int64_t>& sizes);

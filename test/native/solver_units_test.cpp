@@ -72,12 +72,12 @@ int main() {
   // 2. The Gram diagonal, and validate_problem reading it.
   {
     const std::vector<double> g = small_gram();
-    const DoubleMatrixView view{g.data(), 4, 4};
+    const MatrixView view{g.data(), 4, 4};
     const std::vector<double> diag = gram_diagonal(view);
     bool same = diag.size() == 4;
     for (int j = 0; j < 4 && same; ++j) same = diag[j] == g[j * 4 + j];
     check(same, "gram_diagonal: G_jj");
-    check(gram_diagonal(DoubleMatrixView{g.data(), 2, 3}).size() == 2, "gram_diagonal: min(rows, cols) values");
+    check(gram_diagonal(MatrixView{g.data(), 2, 3}).size() == 2, "gram_diagonal: min(rows, cols) values");
     std::vector<double> variance(diag);
     LassoProblem problem;
     problem.gram = view;
@@ -107,7 +107,7 @@ int main() {
   // exact minimiser (certificate gap ~ 0); store() writes β_W back.
   {
     const std::vector<double> g = small_gram();
-    const DoubleMatrixView view{g.data(), 4, 4};
+    const MatrixView view{g.data(), 4, 4};
     const std::vector<double> diag = gram_diagonal(view);
     // A consistent target: s = G x0, d = x0ᵀ G x0 + 0.2 (the joint covariance is PSD).
     const double x0[4] = {1, -0.5, 0.3, 0};

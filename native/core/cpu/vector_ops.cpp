@@ -8,24 +8,37 @@
 
 namespace covlasso {
 
-COVLASSO_CLONES void axpy(size_t n, double a, const double* x, double* y) {
-  for (size_t i = 0; i < n; ++i) y[i] += a * x[i];
+namespace {
+
+template <typename T>
+inline void axpy_of(size_t n, double a, const T* x, double* y) {
+  for (size_t i = 0; i < n; ++i) y[i] += a * static_cast<double>(x[i]);
 }
 
-COVLASSO_CLONES void axpy4(size_t n, const double* a, const double* const* x, double* y) {
+template <typename T>
+inline void axpy4_of(size_t n, const double* a, const T* const* x, double* y) {
   const double a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
-  const double* __restrict x0 = x[0];
-  const double* __restrict x1 = x[1];
-  const double* __restrict x2 = x[2];
-  const double* __restrict x3 = x[3];
+  const T* __restrict x0 = x[0];
+  const T* __restrict x1 = x[1];
+  const T* __restrict x2 = x[2];
+  const T* __restrict x3 = x[3];
   for (size_t i = 0; i < n; ++i) {
     double v = y[i];
-    v += a0 * x0[i];
-    v += a1 * x1[i];
-    v += a2 * x2[i];
-    v += a3 * x3[i];
+    v += a0 * static_cast<double>(x0[i]);
+    v += a1 * static_cast<double>(x1[i]);
+    v += a2 * static_cast<double>(x2[i]);
+    v += a3 * static_cast<double>(x3[i]);
     y[i] = v;
   }
 }
+
+}  // namespace
+
+// The clones are the exported functions themselves (target_clones on an inline template would
+// not be dispatched); the templates are inlined into each clone and vectorised for its level.
+COVLASSO_CLONES void axpy(size_t n, double a, const double* x, double* y) { axpy_of(n, a, x, y); }
+COVLASSO_CLONES void axpy(size_t n, double a, const float* x, double* y) { axpy_of(n, a, x, y); }
+COVLASSO_CLONES void axpy4(size_t n, const double* a, const double* const* x, double* y) { axpy4_of(n, a, x, y); }
+COVLASSO_CLONES void axpy4(size_t n, const double* a, const float* const* x, double* y) { axpy4_of(n, a, x, y); }
 
 }  // namespace covlasso

@@ -15,4 +15,9 @@ void axpy(size_t n, double a, const double* x, double* y);
 // is loaded and stored once instead of four times.
 void axpy4(size_t n, const double* a, const double* const* x, double* y);
 
+// The same over float32 rows: each x widened exactly, then the same float64 operations, so the
+// results are bitwise those of the float64 versions on the widened rows.
+void axpy(size_t n, double a, const float* x, double* y);
+void axpy4(size_t n, const double* a, const float* const* x, double* y);
+
 }  // namespace covlasso

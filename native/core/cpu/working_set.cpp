@@ -65,20 +65,22 @@ void WorkingSet::pack(const Penalty& pen, const TargetPoint& target) {
     gram_w_.swap(previous_gram_);
     gram_w_.resize(w * w);
     const size_t wo = previous_indices_.size();
-    for (size_t a = 0; a < w; ++a) {
-      const double* row = gram_.row(indices_[a]);
-      const int64_t ao = previous_position_[a];
-      double* out = &gram_w_[a * w];
-      if (ao < 0) {
-        for (size_t b = 0; b < w; ++b) out[b] = row[indices_[b]];
-        continue;
+    with_elements(gram_, [&](auto first) {
+      for (size_t a = 0; a < w; ++a) {
+        const auto* row = first + indices_[a] * gram_.cols;
+        const int64_t ao = previous_position_[a];
+        double* out = &gram_w_[a * w];
+        if (ao < 0) {
+          for (size_t b = 0; b < w; ++b) out[b] = row[indices_[b]];
+          continue;
+        }
+        const double* old = &previous_gram_[static_cast<size_t>(ao) * wo];
+        for (size_t b = 0; b < w; ++b) {
+          const int64_t bo = previous_position_[b];
+          out[b] = bo >= 0 ? old[bo] : row[indices_[b]];
+        }
       }
-      const double* old = &previous_gram_[static_cast<size_t>(ao) * wo];
-      for (size_t b = 0; b < w; ++b) {
-        const int64_t bo = previous_position_[b];
-        out[b] = bo >= 0 ? old[bo] : row[indices_[b]];
-      }
-    }
+    });
     previous_indices_ = indices_;
   } else {
     gram_w_.clear();
@@ -130,8 +132,10 @@ void WorkingSet::add_row(size_t a, double factor, double* q) const {
     axpy(w, factor, &gram_w_[a * w], q);
     return;
   }
-  const double* row = gram_.row(indices_[a]);
-  for (size_t b = 0; b < w; ++b) q[b] += factor * row[indices_[b]];
+  with_elements(gram_, [&](auto first) {
+    const auto* row = first + indices_[a] * gram_.cols;
+    for (size_t b = 0; b < w; ++b) q[b] += factor * static_cast<double>(row[indices_[b]]);
+  });
 }
 
 Certificate WorkingSet::certificate(const double* beta, const double* q) const {

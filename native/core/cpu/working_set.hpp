@@ -30,7 +30,7 @@ struct TargetPoint {
 class WorkingSet {
  public:
   // gram and diag (G_jj, LassoProblem::gram_diagonal) outlive the working set.
-  WorkingSet(const DoubleMatrixView& gram, const double* diag) : gram_(gram), diag_(diag) {}
+  WorkingSet(const MatrixView& gram, const double* diag) : gram_(gram), diag_(diag) {}
 
   // Chooses W for the target at `pen` and packs it. Candidates are coordinates violating their
   // KKT condition at min(λ₁, strong_l1) (strong_l1 = 2λ₁ − λ₁_prev in a path's first round,
@@ -75,7 +75,7 @@ class WorkingSet {
  private:
   void pack(const Penalty& pen, const TargetPoint& target);
 
-  DoubleMatrixView gram_;
+  MatrixView gram_;  // float32 or float64 (lasso_problem.hpp)
   const double* diag_;
   double d_ = 0;
   std::vector<int32_t> indices_;                        // coordinates in W, ascending

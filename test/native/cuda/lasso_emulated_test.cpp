@@ -277,6 +277,60 @@ int main() {
     if (c.threaded) compare(c, cpu, run_emulated(c, 3, size_t(1) << 30, 1 << 20), "3 threaded lanes");
   }
 
+  // A float32 covariance (and float32 general moments) is read as it is on the host, widened into
+  // the device's float64 buffers: bitwise the results of its float64 copy, on both backends.
+  {
+    const auto rounded = [](const std::vector<double>& v) {
+      std::vector<float> f(v.size());
+      for (size_t i = 0; i < v.size(); ++i) f[i] = static_cast<float>(v[i]);
+      return f;
+    };
+    const auto widened = [](const std::vector<float>& f) { return std::vector<double>(f.begin(), f.end()); };
+    const std::vector<float> S32 = rounded(S_full), G32 = rounded(G), X32 = rounded(X);
+    const std::vector<double> S64 = widened(S32), G64 = widened(G32), X64 = widened(X32);
+    std::vector<double> d64(C), dX64(M);
+    for (int j = 0; j < C; ++j) d64[j] = S64[j * C + j];
+    for (int t = 0; t < M; ++t) dX64[t] = S64[(P + t) * C + P + t];
+    Case wide{"float64 copy of a float32 S", intra(S64, d64), all, {ratios(6, 1e-3), true}, {}};
+    Case narrow = wide;
+    narrow.name = "float32 S";
+    narrow.problem.gram = {S32.data(), C, C};
+    narrow.problem.cross = narrow.problem.gram;
+    Case wide_general{"float64 copy of float32 general moments", {}, cross_targets, {ratios(5, 1e-3), true}, {}};
+    wide_general.problem.gram = {G64.data(), P, P};
+    wide_general.problem.cross = {X64.data(), P, M};
+    wide_general.problem.variance = dX64.data();
+    Case narrow_general = wide_general;
+    narrow_general.name = "float32 general moments";
+    narrow_general.problem.gram = {G32.data(), P, P};
+    narrow_general.problem.cross = {X32.data(), P, M};
+    const auto same_outputs = [&](const Outputs& a, const Outputs& b) {
+      bool same = same_bits(a.objective, b.objective) && same_bits(a.gap, b.gap) && a.coefs.size() == b.coefs.size();
+      for (size_t k = 0; same && k < a.coefs.size(); ++k) {
+        same = a.coefs[k].indices == b.coefs[k].indices && same_bits(a.coefs[k].values, b.coefs[k].values);
+      }
+      return same;
+    };
+    for (const auto& pair : {std::make_pair(&narrow, &wide), std::make_pair(&narrow_general, &wide_general)}) {
+      const Outputs cpu32 = run_cpu(*pair.first), cpu64 = run_cpu(*pair.second);
+      check(same_outputs(cpu32, cpu64), pair.first->name + ": the CPU backend gives its float64 copy's bits");
+      const Outputs gpu32 = run_emulated(*pair.first, 1, size_t(1) << 30, 1 << 20);
+      check(same_outputs(gpu32, run_emulated(*pair.second, 1, size_t(1) << 30, 1 << 20)),
+            pair.first->name + ": the CUDA driver gives its float64 copy's bits");
+      compare(*pair.first, cpu32, gpu32, "1 lane");
+    }
+    // The widening upload in slices smaller than the matrix (and a slice larger than it).
+    EmulatedExecutor exec(1, size_t(1) << 30);
+    for (const int64_t slice : {int64_t(7), int64_t(1) << 22}) {
+      double* device = static_cast<double*>(exec.alloc(S32.size() * sizeof(double)));
+      cuda::upload_as_double(exec, device, MatrixView{S32.data(), C, C}, slice);
+      std::vector<double> back(S32.size());
+      exec.download(back.data(), device, back.size() * sizeof(double));
+      exec.release(device);
+      check(same_bits(back, S64), "upload_as_double widens every value (slice " + std::to_string(slice) + ")");
+    }
+  }
+
   // Warm starts: each target's path solution at a larger λ as the start of a smaller one.
   {
     Case first{"warm start source", intra(S_full, diag_full), all, {{0.2}, true}, {}};
