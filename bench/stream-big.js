@@ -12,6 +12,7 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { writeBigLogits } = require('./big-logits');
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -25,37 +26,9 @@ const file = path.join(dir, 'big.npy');
 const out = path.join(dir, 'cov.npy');
 const bin = path.resolve(__dirname, '..', 'dist', 'cjs', 'cli', 'main.js');
 
-function writeBig() {
-  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${N}, ${C}), }`;
-  const header = Buffer.alloc(Math.ceil((10 + dict.length + 1) / 64) * 64, ' ');
-  Buffer.from('\x93NUMPY\x01\x00', 'latin1').copy(header);
-  header.writeUInt16LE(header.length - 10, 8);
-  header.write(dict, 10, 'latin1');
-  header[header.length - 1] = 0x0a;
-  const fd = fs.openSync(file, 'w');
-  fs.writeSync(fd, header);
-  const rowsPer = 4096;
-  const blocks = 8; // a few distinct random blocks, cycled, with a per-block shift
-  const base = [];
-  let seed = 7;
-  for (let b = 0; b < blocks; b++) {
-    const buf = new Float32Array(rowsPer * C);
-    for (let i = 0; i < buf.length; i++) {
-      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-      buf[i] = (seed / 4294967296 - 0.5) * 4 + (i % C) * 0.01;
-    }
-    base.push(buf);
-  }
-  for (let r0 = 0, b = 0; r0 < N; r0 += rowsPer, b = (b + 1) % blocks) {
-    const rows = Math.min(rowsPer, N - r0);
-    fs.writeSync(fd, new Uint8Array(base[b].buffer, 0, rows * C * 4));
-  }
-  fs.closeSync(fd);
-}
-
 async function main() {
   const t0 = Date.now();
-  writeBig();
+  writeBigLogits(file, N, C);
   const bytes = fs.statSync(file).size;
   console.log(`wrote ${file}: ${N}x${C} float32, ${(bytes / 1e9).toFixed(2)} GB in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   // The CLI in a child; /usr/bin/time-like peak RSS from the child's own report via a wrapper.

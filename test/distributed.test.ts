@@ -25,7 +25,7 @@ import {
 } from '../lib';
 import { spawnSync } from 'node:child_process';
 import { randomLogits } from './support/reference-lasso';
-import { CHILD_PROCESS_TEST_TIMEOUT, compiledEntry, relErr, repoRoot } from './support/helpers';
+import { CHILD_PROCESS_TEST_TIMEOUT, compiledEntry, relErr, repoRoot, stamped } from './support/helpers';
 
 const N = 6000;
 const C = 24;
@@ -152,7 +152,7 @@ describe('target shards', () => {
       for (let k = 0; k < n; k++) await dependencyShard({ state: file('state.cov') }, { ...opts, shard: { k, n }, out: file(`st${n}-${k}.json`) });
       const got = await mergeDependencyShards(parts(`st${n}`, n).reverse(), { out: file(`deps-${n}.json`) });
       expect(JSON.stringify(got)).toBe(want);
-      expect(fs.readFileSync(file(`deps-${n}.json`), 'utf8')).toBe(want);
+      expect(fs.readFileSync(file(`deps-${n}.json`), 'utf8')).toBe(stamped(want)); // as `covlasso deps --out` writes it
     }
     // one covariance shard of one: the very report findDependenciesFromNpy (what `covlasso deps` runs) writes
     await dependencyShard({ state: file('whole.cov') }, { ...opts, shard: { k: 0, n: 2 }, out: file('w-0.json') });
@@ -248,7 +248,7 @@ describe('docs/shard-step.js (what the Slurm and Kubernetes examples run), as se
     for (let k = 0; k < 3; k++) step('deps', String(k), '3');
     step('merge', '3');
     const merged = await mergeCovarianceShards([0, 1].map((k) => path.join(work, `cov-${k}-of-2.cov`)));
-    expect(fs.readFileSync(path.join(work, 'deps.json'), 'utf8')).toBe(JSON.stringify(await findDependencies(merged, { lambdaRatio: 0.05, center: true })));
+    expect(fs.readFileSync(path.join(work, 'deps.json'), 'utf8')).toBe(stamped(JSON.stringify(await findDependencies(merged, { lambdaRatio: 0.05, center: true }))));
   }, CHILD_PROCESS_TEST_TIMEOUT);
 });
 

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { covarianceShard, findDependencies, findDependenciesFromNpy, mergeCovarianceShards, writeNpySync } from '../lib';
 import { jobFiles, QueueJobSpec, submitJob } from '../lib/queue';
 import { randomLogits } from './support/reference-lasso';
-import { CHILD_PROCESS_TEST_TIMEOUT, compiledEntry, repoRoot } from './support/helpers';
+import { CHILD_PROCESS_TEST_TIMEOUT, compiledEntry, repoRoot, stamped } from './support/helpers';
 
 jest.setTimeout(CHILD_PROCESS_TEST_TIMEOUT);
 
@@ -108,10 +108,14 @@ function waitFor(child: Child, pattern: RegExp): Promise<RegExpMatchArray> {
       return m !== null;
     };
     if (check()) return;
+    // Both streams: the API worker (support/queue-worker.js) prints on stdout, the CLI's on stderr.
     const onData = (): void => {
-      if (check()) child.proc.stdout!.off('data', onData);
+      if (!check()) return;
+      child.proc.stdout!.off('data', onData);
+      child.proc.stderr!.off('data', onData);
     };
     child.proc.stdout!.on('data', onData);
+    child.proc.stderr!.on('data', onData);
     child.proc.once('exit', (code) => check() || reject(new Error(`process exited (${code}) before printing ${pattern}:\n${child.out}`)));
   });
 }
@@ -200,7 +204,7 @@ suite('covlasso/queue on a real Redis with worker processes', () => {
       await covarianceShard(logits, { shard: { k, n: 3 }, out: shards[k] });
     }
     const want = JSON.stringify(await findDependencies(await mergeCovarianceShards(shards), { lambdaRatio: 0.05, center: true }));
-    expect(fs.readFileSync(jobFiles(s).out, 'utf8')).toBe(want);
+    expect(fs.readFileSync(jobFiles(s).out, 'utf8')).toBe(stamped(want));
     // progress came back from the workers' steps, the final merge's last
     expect(progress.some((p) => p.step === 'a-deps-merge' && p.percent === 100)).toBe(true);
     expect(progress.every((p) => p.step.startsWith('a-') && p.percent >= 0 && p.percent <= 100)).toBe(true);
@@ -225,6 +229,36 @@ suite('covlasso/queue on a real Redis with worker processes', () => {
     expect(after).toEqual(before);
   });
 
+  it('the CLI: `covlasso queue worker` processes and `covlasso queue submit` write the `covlasso deps` file', async () => {
+    const cli = path.join(repoRoot, 'dist', 'cjs', 'cli', 'main.js');
+    const redisFlag = ['--redis', `127.0.0.1:${port}`, '--queue', 'cli'];
+    const cliWorkers = [0, 1].map(() => start(process.execPath, [cli, 'queue', 'worker', ...redisFlag, '-j', '1', '--lock-duration', '8000', '--stalled-interval', '2000']));
+    workers.push(...cliWorkers);
+    await Promise.all(cliWorkers.map((w) => waitFor(w, /^covlasso queue worker: ready \(queue cli on 127\.0\.0\.1:\d+, pid \d+\)$/m)));
+    const jobFile = path.join(dir, 'cli-job.json');
+    const s = spec('cli', { covShards: 1, targetShards: 3 });
+    fs.writeFileSync(jobFile, JSON.stringify(s));
+    const submit = async (): Promise<Record<string, unknown>> => {
+      const child = start(process.execPath, [cli, 'queue', 'submit', jobFile, ...redisFlag, '--quiet']);
+      const code = await new Promise<number | null>((resolve) => child.proc.once('exit', resolve));
+      expect({ code, out: code === 0 ? '' : child.out }).toEqual({ code: 0, out: '' });
+      return JSON.parse(child.out) as Record<string, unknown>;
+    };
+    const first = await submit();
+    expect(first).toMatchObject({ id: 'cli', existing: false, out: jobFiles(s).out, categories: C, samples: N, targets: C });
+    // one covariance shard: byte for byte what the single-process `covlasso deps --out` writes
+    const ref = path.join(dir, 'cli-ref.json');
+    const single = spawnSync(process.execPath, [cli, 'deps', logits, '--lambda-ratio', '0.05', '--center', '--out', ref, '--quiet'], { encoding: 'utf8' });
+    expect(single.status).toBe(0);
+    expect(fs.readFileSync(jobFiles(s).out, 'utf8')).toBe(fs.readFileSync(ref, 'utf8'));
+    expect(cliWorkers.some((w) => /^covlasso queue worker: completed cli-deps-merge$/m.test(w.out))).toBe(true);
+    expect(await submit()).toMatchObject({ id: 'cli', existing: true, out: jobFiles(s).out });
+    // SIGTERM: each worker closes and exits 0
+    const exits = cliWorkers.map((w) => new Promise<number | null>((resolve) => w.proc.once('exit', resolve)));
+    for (const w of cliWorkers) w.proc.kill('SIGTERM');
+    expect(await Promise.all(exits)).toEqual([0, 0]);
+  });
+
   const CJK = path.resolve(repoRoot, '../shared/data/cjk1000/logits.npy');
   (fs.existsSync(CJK) ? it : it.skip)('cjk1000 (rows 0..7999, 30 targets): the queue gives the single-process report byte for byte', async () => {
     const targets = Array.from({ length: 30 }, (_, i) => (i * 337) % 1000);
@@ -233,7 +267,7 @@ suite('covlasso/queue on a real Redis with worker processes', () => {
     const shards = [0, 1].map((k) => path.join(dir, `cjk-ref-${k}.cov`));
     for (let k = 0; k < 2; k++) await covarianceShard(CJK, { rows: [0, 8000], shard: { k, n: 2 }, out: shards[k] });
     const want = JSON.stringify(await findDependencies(await mergeCovarianceShards(shards), { lambdaRatio: 0.1, targets }));
-    expect(fs.readFileSync(jobFiles(s).out, 'utf8')).toBe(want);
+    expect(fs.readFileSync(jobFiles(s).out, 'utf8')).toBe(stamped(want));
   });
 
   it('a worker SIGKILLed mid-step loses nothing: another worker retries the step, the report is identical', async () => {
@@ -256,7 +290,7 @@ suite('covlasso/queue on a real Redis with worker processes', () => {
     }
     // one covariance shard: exactly what `covlasso deps` (findDependenciesFromNpy) writes in one process
     const want = JSON.stringify(await findDependenciesFromNpy(logits, { lambdaRatio: 0.05, center: true }));
-    expect(fs.readFileSync(jobFiles(s).out, 'utf8')).toBe(want);
+    expect(fs.readFileSync(jobFiles(s).out, 'utf8')).toBe(stamped(want));
     expect(fs.readdirSync(s.workDir).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 });

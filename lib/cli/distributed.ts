@@ -127,15 +127,20 @@ export async function runQueue(argv: readonly string[]): Promise<void> {
     return;
   }
   if (action === 'worker') {
-    const args = parseArgs(rest, ['redis', 'queue', 'concurrency', 'threads'], ['quiet']);
+    const args = parseArgs(rest, ['redis', 'queue', 'concurrency', 'threads', 'lock-duration', 'stalled-interval'], ['quiet']);
     const quiet = args.switches.has('quiet');
+    const connection = redisOption(args);
+    const queueName = args.values.get('queue');
     const worker = await queue.startWorker({
-      connection: redisOption(args),
-      queueName: args.values.get('queue'),
+      connection,
+      queueName,
       concurrency: numberOption(args, 'concurrency', positiveInteger),
       threads: numberOption(args, 'threads', positiveInteger),
+      lockDuration: numberOption(args, 'lock-duration', positiveInteger),
+      stalledInterval: numberOption(args, 'stalled-interval', positiveInteger),
       onEvent: quiet ? undefined : (e) => process.stderr.write(`covlasso queue worker: ${e.type} ${e.id}${e.error ? `: ${e.error.message}` : ''}\n`),
     });
+    if (!quiet) process.stderr.write(`covlasso queue worker: ready (queue ${queueName ?? 'covlasso'} on ${connection.host}:${connection.port}, pid ${process.pid})\n`);
     await new Promise<void>((resolve) => {
       const stop = (): void => resolve();
       process.once('SIGINT', stop);

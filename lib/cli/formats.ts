@@ -9,31 +9,10 @@ import * as path from 'node:path';
 import { JsonFormatError } from '../runtime/errors';
 import { packageRoot } from '../runtime/native';
 import { checkSchemaSubset, JsonSchema, validateJson } from './schema';
+import { CLI_FORMATS, CliFormat, FORMAT_VERSION } from '../runtime/json-formats';
 
-/** Every JSON format the CLI writes. */
-export const CLI_FORMATS = [
-  'covlasso-deps',
-  'covlasso-deps-target',
-  'covlasso-cross',
-  'covlasso-cross-both',
-  'covlasso-unseen',
-  'covlasso-diagnose',
-  'covlasso-choose',
-  'covlasso-info',
-  'covlasso-graph',
-  'covlasso-bench',
-] as const;
-
-/** A JSON format the CLI writes (see {@link CLI_FORMATS}). */
-export type CliFormat = (typeof CLI_FORMATS)[number];
-
-/** The version of every format above that this covlasso writes (and the newest it reads). */
-export const FORMAT_VERSION = 1;
-
-/** `value` with `format` and `version` first (they win over any fields of the same names in `value`). */
-export function stamp<T extends object>(format: CliFormat, value: T): { format: CliFormat; version: number } & Omit<T, 'format' | 'version'> {
-  return Object.assign({ format, version: FORMAT_VERSION }, value, { format, version: FORMAT_VERSION });
-}
+export { CLI_FORMATS, FORMAT_VERSION, stamp } from '../runtime/json-formats';
+export type { CliFormat } from '../runtime/json-formats';
 
 /** The file of a format's JSON Schema in the installed package (schema/deps.schema.json, …). */
 export function schemaFile(format: CliFormat): string {

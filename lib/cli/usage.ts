@@ -177,13 +177,16 @@ that every shard and target is present exactly once and that every certificate h
 ${COMMON}`,
   queue: `Usage:
   covlasso queue worker [--redis host:port] [--queue name] [--concurrency n] [-j threads]
+                        [--lock-duration ms] [--stalled-interval ms]
   covlasso queue submit job.json [--redis host:port] [--queue name]
 
 The whole job on BullMQ over Redis (needs the optional packages: npm install bullmq ioredis).
 worker runs steps until SIGINT/SIGTERM; submit enqueues a job spec (JSON: id, logits, workDir,
 covShards, targetShards and the deps options; see the README) as covariance shards → merge →
 target shards → merge, waits and prints the result. Submitting a finished job again is a no-op;
-a killed worker's step is retried by another. --redis defaults to 127.0.0.1:6379.
+a killed worker's step is retried by another once its lock (--lock-duration, default 30000 ms)
+runs out and a stalled check (--stalled-interval, default 30000 ms) sees it. The worker prints
+"ready" and each step's events on stderr (not with --quiet). --redis defaults to 127.0.0.1:6379.
 
 ${COMMON}`,
 };

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { writeAtomically } from '../runtime/atomic-file';
 import { readWholeFile, writeChunks } from '../runtime/file-io';
 
-/** Writes `value` as JSON (`JSON.stringify`, as `covlasso deps --out` does) to `file` atomically. */
+/** Writes `value` as JSON (`JSON.stringify`) to `file` atomically. */
 export async function writeJsonAtomically(file: string, value: unknown, keepSame = false): Promise<void> {
   await writeBytesAtomically(file, JSON.stringify(value), keepSame);
 }

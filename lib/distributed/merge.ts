@@ -7,11 +7,16 @@ import type { DependencyReport, TargetDependency } from '../dependencies/types';
 import { ShardError } from '../runtime/errors';
 import { shardRange } from './shard';
 import { writeJsonAtomically } from './files';
+import { stamp } from '../runtime/json-formats';
 import { DependencyPartial, readDependencyPartial } from './targets';
 
 /** Options of {@link mergeDependencyShards}. */
 export interface MergeDependencyOptions {
-  /** Write the merged report here (`JSON.stringify`, atomically), as `covlasso deps --out` writes it. */
+  /**
+   * Write the merged report here (atomically) exactly as `covlasso deps --out` writes it: the
+   * report's JSON with `"format": "covlasso-deps"` and `"version"` first (what `covlasso report`
+   * reads). The returned report is the plain one.
+   */
   out?: string;
   /**
    * Accept targets whose solve did not converge (`converged: false`, as a one-process `deps`
@@ -91,6 +96,6 @@ export async function mergeDependencyShards(files: readonly string[], options: M
   }
   for (const t of list) if (!where.has(t)) throw new ShardError(`target ${t} is in no shard`);
   const report: DependencyReport = { categories: first.report.categories, samples: first.report.samples, center: first.report.center, targets };
-  if (options.out !== undefined) await writeJsonAtomically(options.out, report, options.reuse);
+  if (options.out !== undefined) await writeJsonAtomically(options.out, stamp('covlasso-deps', report), options.reuse);
   return report;
 }

@@ -64,7 +64,7 @@ export interface QueueJobSpec extends Pick<DependencyShardOptions, 'lambda' | 'l
   logits: string;
   /** Shared directory for the shards' files (created by the submitter). */
   workDir: string;
-  /** The merged report (default `workDir/deps.json`): the JSON `covlasso deps --out` writes. */
+  /** The merged report (default `workDir/deps.json`): the JSON `covlasso deps --out` writes (format "covlasso-deps"). */
   out?: string;
   /** Rows `[begin, end)` of the logits to fit on (default: all). */
   rows?: [number, number];

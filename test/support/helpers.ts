@@ -178,3 +178,8 @@ export const PYTHON = '/usr/bin/python3';
 export function numpyAvailable(): boolean {
   return spawnSync(PYTHON, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
 }
+
+/** A report's JSON as `covlasso deps --out` writes it: `format` and `version` first (lib/runtime/json-formats.ts). */
+export function stamped(json: string, format = 'covlasso-deps'): string {
+  return JSON.stringify({ format, version: 1, ...JSON.parse(json) });
+}
