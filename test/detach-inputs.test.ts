@@ -9,7 +9,8 @@
  */
 import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from '@jest/globals';
-import { CovarianceAccumulator, Matrix, covLasso, covLassoSync, covariance, covarianceSync } from '../lib';
+import { CovarianceAccumulator, Matrix, covLasso, covLassoSync, covariance, covarianceSync, dependenciesFromCovariance, findDependencies } from '../lib';
+import { detachSafe, markPrivate } from '../lib/runtime/typed';
 import { randomLogits } from './support/reference-lasso';
 import { sameBytes } from './support/helpers';
 
@@ -78,5 +79,29 @@ describe('async calls read inputs the caller cannot detach', () => {
     stealAndScribble(F);
     await expect(pending).rejects.toMatchObject({ code: 'ERR_COVLASSO_INVALID_ARGUMENT' });
     expect(acc.count).toBe(0);
+  });
+});
+
+describe("covlasso's own intermediates are read in place (markPrivate)", () => {
+  it('detachSafe copies a caller’s array, not one covlasso marked as its own, nor a shared one', async () => {
+    const mine = markPrivate(new Float64Array(10).fill(2));
+    expect(await detachSafe(mine)).toBe(mine);
+    const theirs = new Float64Array(10).fill(2);
+    const copy = await detachSafe(theirs);
+    expect(copy).not.toBe(theirs);
+    expect(sameBytes(copy, theirs)).toBe(true);
+    const shared: Float64Array = new Float64Array(new SharedArrayBuffer(80)) as unknown as Float64Array;
+    expect(await detachSafe(shared)).toBe(shared);
+  });
+
+  it('a dependency search on S it formed itself or rounded gives the same report as one on the caller’s S', async () => {
+    const X = new Matrix(400, 12, randomLogits(400, 12, 5, { rank: 6 }));
+    const S = covarianceSync(X, { productPrecision: 'float64' });
+    const fromLogits = await findDependencies(X, { productPrecision: 'float64', lambdaRatio: 0.1 });
+    const fromCallerS = await dependenciesFromCovariance(S, { lambdaRatio: 0.1, samples: 400 });
+    expect(fromLogits.targets).toEqual(fromCallerS.targets);
+    const rounded = await dependenciesFromCovariance(S, { lambdaRatio: 0.1, samples: 400, covarianceDtype: 'float32' });
+    expect(rounded.targets).toEqual((await dependenciesFromCovariance(S.astype('float32'), { lambdaRatio: 0.1, samples: 400 })).targets);
+    expect(S.data.length).toBe(144); // the caller's S was neither detached nor replaced
   });
 });

@@ -8,6 +8,7 @@ import { accumulateFromNpy, logitsShape, parseByteSize } from '../covariance/str
 import { CovlassoRangeError, NotConvergedError } from '../runtime/errors';
 import { writeChunks } from '../runtime/file-io';
 import { Matrix } from '../runtime/matrix';
+import { markPrivate } from '../runtime/typed';
 import { readNpy, readNpyHeader, readNpyRows, writeNpy } from '../npy/io';
 import { dependenciesFromCovariance, DependencyReport, findDependencies, FindDependenciesOptions, findDependenciesFromNpy, TargetDependency } from '../dependencies/find';
 import { evaluateReplacement } from '../toolkit/evaluate';
@@ -222,7 +223,8 @@ function covarianceShape(file: string, header: { dtype: string; shape: number[] 
 async function readCovariance(file: string): Promise<Matrix> {
   const array = await readNpy(file);
   const categories = covarianceShape(file, array);
-  return new Matrix(categories, categories, array.data as Float32Array | Float64Array);
+  // Read here and never handed out: the solves read it in place (no private copy per async call).
+  return new Matrix(categories, categories, markPrivate(array.data as Float32Array | Float64Array));
 }
 
 /** One accumulator from one or more `.cov` state files, merged in order. */

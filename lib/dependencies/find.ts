@@ -11,6 +11,7 @@ import { asMatrix, Matrix, MatrixLike } from '../runtime/matrix';
 import { covLasso, covLassoPath, CovLassoBaseOptions, CovLassoResult } from '../lasso/covlasso';
 import type { PathOptions } from '../lasso/general';
 import { progressStages } from '../runtime/progress';
+import { markPrivate } from '../runtime/typed';
 import { RunOptions } from '../runtime/run';
 import { columnMeansOf } from '../covariance/columns';
 import { pathSummaries, targetRecords } from './records';
@@ -79,9 +80,15 @@ function checkCovarianceDtype(options: Pick<FindDependenciesOptions, 'covariance
   }
 }
 
-/** S in the dtype `covarianceDtype` asks for (itself when it is already, or when none is asked). */
-function solverCovariance(S: Matrix, options: Pick<FindDependenciesOptions, 'covarianceDtype'>): Matrix {
-  return options.covarianceDtype === undefined ? S : S.astype(options.covarianceDtype);
+/**
+ * S in the dtype `covarianceDtype` asks for (itself when it is already, or when none is asked).
+ * `owned`: S was made here and is never handed out, and neither is a converted copy: the solves
+ * read it in place (markPrivate) instead of copying it for each async call.
+ */
+function solverCovariance(S: Matrix, options: Pick<FindDependenciesOptions, 'covarianceDtype'>, owned: boolean): Matrix {
+  const out = options.covarianceDtype === undefined ? S : S.astype(options.covarianceDtype);
+  if (owned || out !== S) markPrivate(out.data);
+  return out;
 }
 
 /** Builds the per-target report from a solver result (sources sorted by |coef|). */
@@ -118,7 +125,7 @@ async function matrixMoments(logits: MatrixLike, options: FindDependenciesOption
   checkNames(options.names, X.cols);
   const { signal, threads } = options;
   const S = await covariance(X, { center, ddof: options.ddof, threads, signal, productPrecision: options.productPrecision ?? DEPENDENCY_PRODUCT_PRECISION, onProgress });
-  return { S: solverCovariance(S, options), categories: X.cols, samples: X.rows, means: center ? columnMeansOf(X) : undefined };
+  return { S: solverCovariance(S, options, true), categories: X.cols, samples: X.rows, means: center ? columnMeansOf(X) : undefined };
 }
 
 /** The covariance (and means) of the rows an accumulator holds. */
@@ -131,7 +138,7 @@ function accumulatorMoments(acc: CovarianceAccumulator, options: FindDependencie
   }
   if (acc.count === 0) throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', 'the accumulator holds no rows');
   checkNames(options.names, acc.cols);
-  return { S: solverCovariance(acc.result({ center, ddof: options.ddof }), options), categories: acc.cols, samples: acc.count, means: center ? acc.means() : undefined };
+  return { S: solverCovariance(acc.result({ center, ddof: options.ddof }), options, true), categories: acc.cols, samples: acc.count, means: center ? acc.means() : undefined };
 }
 
 function checkNames(names: readonly string[] | undefined, categories: number): void {
@@ -229,7 +236,7 @@ export async function dependenciesFromCovariance(S: MatrixLike, options: Depende
     throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `means must hold ${cov.cols} values, got ${options.means.length}`);
   }
   const center = options.center ?? false;
-  return solveDependencies({ S: solverCovariance(cov, options), categories: cov.cols, samples, means: options.means }, center, options, options.onProgress);
+  return solveDependencies({ S: solverCovariance(cov, options, false), categories: cov.cols, samples, means: options.means }, center, options, options.onProgress);
 }
 
 /** Options of {@link findDependenciesFromNpy}: those of {@link findDependencies} and of the stream. */

@@ -7,7 +7,8 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { CovarianceAccumulator } from '../covariance/accumulator';
-import { dependenciesFromCovariance, findDependencies, FindDependenciesOptions } from '../dependencies/find';
+import { dependenciesFromCovariance, FindDependenciesOptions } from '../dependencies/find';
+import { markPrivate } from '../runtime/typed';
 import type { DependencyReport, TargetDependency } from '../dependencies/types';
 import { readNpy } from '../npy/io';
 import { CovlassoRangeError, ShardError } from '../runtime/errors';
@@ -155,6 +156,7 @@ async function loadSource(source: CovarianceSource, center: boolean, ddof: numbe
   if ('cov' in source && typeof source.cov === 'string') {
     if (ddof !== undefined) throw new CovlassoRangeError('ERR_COVLASSO_INVALID_ARGUMENT', 'ddof applies when the covariance is formed (a state source), not to a saved S');
     const S = await readCovarianceNpy(source.cov);
+    markPrivate(S.data); // read here, never handed out: the solves read it in place
     const samples = source.samples ?? 0;
     return {
       S,
@@ -167,11 +169,15 @@ async function loadSource(source: CovarianceSource, center: boolean, ddof: numbe
     if (files.length === 0) throw new CovlassoRangeError('ERR_COVLASSO_INVALID_ARGUMENT', 'a state source needs one or more .cov files');
     const acc: CovarianceAccumulator = await loadCovarianceShard(files[0]);
     for (const file of files.slice(1)) acc.merge(await loadCovarianceShard(file, { categories: acc.cols }));
+    // One S for the hash and the solves (what findDependencies(acc) would form again: the same
+    // result, samples and means), read in place by them: the shard holds S once.
     const S = acc.result({ center, ddof });
+    markPrivate(S.data);
+    const means = center ? acc.means() : undefined;
     return {
       S,
       identity: { source: 'state', sha256: matrixHash(S), categories: S.cols, samples: acc.count },
-      solve: (options) => findDependencies(acc, options),
+      solve: ({ ddof: _ddof, ...options }) => dependenciesFromCovariance(S, { ...options, samples: acc.count, means }),
     };
   }
   throw new CovlassoRangeError('ERR_COVLASSO_INVALID_ARGUMENT', 'the covariance source must be { cov: "S.npy" } or { state: "merged.cov" }');

@@ -13,12 +13,27 @@ export function isShared(a: ArrayBufferView): boolean {
   return Object.prototype.toString.call(a.buffer) === '[object SharedArrayBuffer]';
 }
 
+/** Arrays covlasso allocated for its own use and never hands out ({@link markPrivate}). */
+const privateArrays = new WeakSet<ArrayBufferView>();
+
+/**
+ * Marks `a` as covlasso's own: an intermediate no caller can reach (e.g. the covariance inside
+ * `findDependencies`), which {@link detachSafe} then reads in place, as nobody can detach it, so
+ * a dependency search holds S once instead of twice. Only for arrays that are never returned or
+ * passed to user code. Returns `a`.
+ */
+export function markPrivate<T extends ArrayBufferView>(a: T): T {
+  privateArrays.add(a);
+  return a;
+}
+
 /** Bytes copied per turn of the event loop by {@link detachSafe} (a few ms of copying). */
 const COPY_SLICE_BYTES = 4 << 20;
 
 /**
  * The memory an ASYNC native call may read while the JS thread runs on: a private copy of a
- * user's typed array (a SharedArrayBuffer's view as it is).
+ * user's typed array (a SharedArrayBuffer's view, or an array covlasso marked as its own with
+ * {@link markPrivate}, as it is).
  *
  * Why a copy: the core reads its inputs on other threads for the whole call, and N-API cannot
  * pin an ArrayBuffer's memory. Holding a reference to the typed array keeps the object alive,
@@ -40,7 +55,7 @@ const COPY_SLICE_BYTES = 4 << 20;
  * @throws CovlassoError (`ERR_COVLASSO_INVALID_ARGUMENT`) when the caller detaches it meanwhile
  */
 export async function detachSafe<T extends ArrayBufferView & { slice(): T; subarray(b: number, e: number): T; length: number; set(a: T, offset: number): void }>(a: T, what = 'an input'): Promise<T> {
-  if (isShared(a)) return a;
+  if (isShared(a) || privateArrays.has(a)) return a;
   const length = a.length;
   if (a.byteLength <= COPY_SLICE_BYTES) return orOutOfMemory(() => a.slice(), a.byteLength, `a private copy of ${what}`);
   const out = allocate(a.constructor as new (n: number) => T, length, `a private copy of ${what}`);
