@@ -115,6 +115,9 @@ describe('a float32 covariance for the solves (--covariance-dtype, covarianceDty
     ok('deps', file('logits.npy'), '--rows', '0:4096', '--covariance-dtype', 'float32', '--lambda-ratio', '0.1', '--out', file('from-logits32.json'));
     const fromCov = read('from-cov32.json');
     expect(read('from-logits32.json').targets).toEqual(fromCov.targets);
+    // a float64 file rounded while it is read (in slices of rows, never whole in float64): the same
+    ok('deps', '--cov', file('S.npy'), '--covariance-dtype', 'float32', '--lambda-ratio', '0.1', '--out', file('from-cov64-rounded.json'));
+    expect(read('from-cov64-rounded.json').targets).toEqual(fromCov.targets);
     // The API: a rounded S, solved in float64 arithmetic, is the float64 copy's problem.
     const api = await findDependencies(logits, { rows: [0, 4096], productPrecision: 'float64', covarianceDtype: 'float32', lambdaRatio: 0.1 });
     expect(api.targets).toEqual(fromCov.targets);
@@ -123,6 +126,17 @@ describe('a float32 covariance for the solves (--covariance-dtype, covarianceDty
     // ... and close to the float64 search: rounding S moves objectives by ~1e-8 relative.
     const full = await findDependencies(logits, { rows: [0, 4096], productPrecision: 'float64', lambdaRatio: 0.1 });
     fromCov.targets.forEach((t, k) => expect(Math.abs(t.objective - full.targets[k].objective)).toBeLessThanOrEqual(1e-6 * Math.abs(full.targets[k].objective) + 1e-12));
+  });
+
+  it('a float64 file larger than one rounding read (64 MiB) is rounded slice by slice, exactly as astype rounds', () => {
+    const c = 3000; // 72 MB of float64: 2796 rows per read, so two reads
+    const big = covarianceSync(new Matrix(200, c, randomLogits(200, c, 8, { rank: 20 })), { productPrecision: 'float64' });
+    writeNpySync(file('S3000.npy'), { shape: [c, c], data: big.data });
+    writeNpySync(file('S3000-32.npy'), { shape: [c, c], data: big.astype('float32').data });
+    const targets = ['--targets', '0,2795,2796,2999', '--lambda-ratio', '0.2'];
+    ok('deps', '--cov', file('S3000.npy'), '--covariance-dtype', 'float32', ...targets, '--out', file('rounded.json'));
+    ok('deps', '--cov', file('S3000-32.npy'), ...targets, '--out', file('given32.json'));
+    expect(read('rounded.json')).toEqual(read('given32.json'));
   });
 
   it('refuses a bad dtype and the places it does not apply', async () => {
