@@ -8,7 +8,8 @@ import { accumulateFromNpy, logitsShape, parseByteSize } from '../covariance/str
 import { CovlassoRangeError, NotConvergedError } from '../runtime/errors';
 import { writeChunks } from '../runtime/file-io';
 import { Matrix } from '../runtime/matrix';
-import { allocate, markPrivate } from '../runtime/typed';
+import { markPrivate } from '../runtime/typed';
+import { covarianceNpyShape, readCovarianceNpy } from '../distributed/targets';
 import { readNpy, readNpyHeader, readNpyRows, writeNpy } from '../npy/io';
 import { dependenciesFromCovariance, DependencyReport, findDependencies, FindDependenciesOptions, findDependenciesFromNpy, TargetDependency } from '../dependencies/find';
 import { evaluateReplacement } from '../toolkit/evaluate';
@@ -197,7 +198,7 @@ function depsSource(args: ParsedArgs): DepsSource {
     const file = args.values.get('cov')!;
     return {
       // From the header: checking --targets/--names needs no 3.2 GB read (the solve reads it).
-      categories: async () => covarianceShape(file, await readNpyHeader(file)),
+      categories: async () => covarianceNpyShape(file, await readNpyHeader(file)),
       solve: async ({ ddof: _ddof, ...options }) => dependenciesFromCovariance(await readCovariance(file, options.covarianceDtype), options),
     };
   }
@@ -211,40 +212,11 @@ function depsSource(args: ParsedArgs): DepsSource {
   };
 }
 
-/** The categories of a saved covariance from its header: a square float64/float32 matrix. */
-function covarianceShape(file: string, header: { dtype: string; shape: number[] }): number {
-  if (header.shape.length !== 2 || header.shape[0] !== header.shape[1] || (header.dtype !== 'float64' && header.dtype !== 'float32')) {
-    throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `--cov: ${file} must be a square float64/float32 matrix, got ${header.dtype} (${header.shape.join(', ')})`);
-  }
-  return header.shape[1];
-}
-
-/** Rows of a float64 covariance file rounded into float32 per read (64 MiB of float64 at a time). */
-const ROUNDING_READ_BYTES = 64 << 20;
-
-/**
- * A saved C×C float64 (or float32) covariance, e.g. from `covlasso cov --out`. With `dtype`
- * 'float32' a float64 file is read in slices of rows, each rounded into the float32 matrix (as
- * `astype` rounds), so the float64 S is never held whole.
- */
+/** A saved covariance for `deps --cov`, read here and never handed out: the solves read it in place. */
 async function readCovariance(file: string, dtype?: 'float32' | 'float64'): Promise<Matrix> {
-  const header = await readNpyHeader(file);
-  const categories = covarianceShape(file, header);
-  let data: Float32Array | Float64Array;
-  if (dtype === 'float32' && header.dtype === 'float64') {
-    data = allocate(Float32Array, categories * categories, `the ${categories}×${categories} float32 covariance`);
-    const step = Math.max(1, Math.floor(ROUNDING_READ_BYTES / (8 * categories)));
-    for (let r = 0; r < categories; r += step) {
-      const end = Math.min(categories, r + step);
-      data.set((await readNpyRows(file, [r, end])).data as Float64Array, r * categories);
-    }
-  } else {
-    const array = await readNpy(file);
-    covarianceShape(file, array);
-    data = array.data as Float32Array | Float64Array;
-  }
-  // Read here and never handed out: the solves read it in place (no private copy per async call).
-  return new Matrix(categories, categories, markPrivate(data));
+  const S = await readCovarianceNpy(file, dtype);
+  markPrivate(S.data);
+  return S;
 }
 
 /** One accumulator from one or more `.cov` state files, merged in order. */

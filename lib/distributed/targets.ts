@@ -8,9 +8,9 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { CovarianceAccumulator } from '../covariance/accumulator';
 import { dependenciesFromCovariance, FindDependenciesOptions } from '../dependencies/find';
-import { markPrivate } from '../runtime/typed';
+import { allocate, markPrivate } from '../runtime/typed';
 import type { DependencyReport, TargetDependency } from '../dependencies/types';
-import { readNpy } from '../npy/io';
+import { readNpy, readNpyHeader, readNpyRows } from '../npy/io';
 import { CovlassoRangeError, ShardError } from '../runtime/errors';
 import { Matrix } from '../runtime/matrix';
 import { loadCovarianceShard } from './covariance';
@@ -142,13 +142,34 @@ export function matrixHash(S: Matrix): string {
   return h.digest('hex');
 }
 
-/** Reads a saved square float64/float32 covariance `.npy`. */
-export async function readCovarianceNpy(file: string): Promise<Matrix> {
-  const array = await readNpy(file);
-  if (array.shape.length !== 2 || array.shape[0] !== array.shape[1] || (array.dtype !== 'float64' && array.dtype !== 'float32')) {
-    throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `${file} must be a square float64/float32 covariance, got ${array.dtype} (${array.shape.join(', ')})`);
+/** The categories of a saved covariance `.npy` from its header: a square float64/float32 matrix. */
+export function covarianceNpyShape(file: string, header: { dtype: string; shape: number[] }): number {
+  if (header.shape.length !== 2 || header.shape[0] !== header.shape[1] || (header.dtype !== 'float64' && header.dtype !== 'float32')) {
+    throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `${file} must be a square float64/float32 covariance, got ${header.dtype} (${header.shape.join(', ')})`);
   }
-  return new Matrix(array.shape[0], array.shape[1], array.data as Float32Array | Float64Array);
+  return header.shape[1];
+}
+
+/** Rows of a float64 covariance file rounded into float32 per read (64 MiB of float64 at a time). */
+const ROUNDING_READ_BYTES = 64 << 20;
+
+/**
+ * Reads a saved square float64/float32 covariance `.npy` (e.g. from `covlasso cov --out`). With
+ * `dtype` 'float32' a float64 file is read in slices of rows, each rounded into the float32
+ * matrix (as `astype` rounds), so the float64 S is never held whole; otherwise as stored.
+ */
+export async function readCovarianceNpy(file: string, dtype?: 'float32' | 'float64'): Promise<Matrix> {
+  const header = await readNpyHeader(file);
+  const categories = covarianceNpyShape(file, header);
+  if (dtype !== 'float32' || header.dtype !== 'float64') {
+    return new Matrix(categories, categories, (await readNpy(file)).data as Float32Array | Float64Array);
+  }
+  const data = allocate(Float32Array, categories * categories, `the ${categories}×${categories} float32 covariance`);
+  const step = Math.max(1, Math.floor(ROUNDING_READ_BYTES / (8 * categories)));
+  for (let r = 0; r < categories; r += step) {
+    data.set((await readNpyRows(file, [r, Math.min(categories, r + step)])).data as Float64Array, r * categories);
+  }
+  return new Matrix(categories, categories, data);
 }
 
 async function loadSource(source: CovarianceSource, center: boolean, ddof: number | undefined): Promise<LoadedSource> {

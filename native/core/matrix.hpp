@@ -23,12 +23,6 @@ struct MatrixView {
   MatrixView(const double* d, int64_t r, int64_t c) : data(d), dtype(DType::F64), rows(r), cols(c) {}
   MatrixView(const float* d, int64_t r, int64_t c) : data(d), dtype(DType::F32), rows(r), cols(c) {}
 
-  // Row r as T (T must be the element type: see with_elements).
-  template <typename T>
-  const T* row_as(int64_t r) const {
-    return static_cast<const T*>(data) + r * cols;
-  }
-
   double at(int64_t r, int64_t c) const {
     const int64_t k = r * cols + c;
     return dtype == DType::F32 ? static_cast<double>(static_cast<const float*>(data)[k])
