@@ -21,7 +21,7 @@
 // Data: deterministic (mulberry32 + Box-Muller), logit-like: per-column offsets in [-3, 3],
 // a shared factor and unit noise; the cjk1000 logits (rows 0..7999) when the file is present.
 // covlasso paths: the default (COVLASSO_SIMD unset) and every forced path that this CPU runs and
-// that differs from it ("amx", "avx512"). Times: --rounds rounds, each timing --repeats runs of
+// that differs from it ("amx", "avx512-1port", "avx512-2port"). Times: --rounds rounds, each timing --repeats runs of
 // every covlasso path and then of the peer (a change of load shows up on both sides); the medians
 // over all rounds are reported. Speed ratio = peer time / covlasso time (> 1: covlasso faster).
 'use strict';
@@ -167,10 +167,11 @@ const kernelName = () => {
   return m ? m[1] : 'unknown';
 };
 
-// Our paths: the default, then the forced ones this CPU runs that differ from it.
+// Our paths: the default, then the forced ones this CPU runs that differ from it (both AVX-512
+// blockings: which one the CPU's FMA pipes favour is a guess from its family, measured here).
 function ourPaths() {
   const paths = [{ simd: undefined, name: withPath(undefined, kernelName) }];
-  for (const simd of ['amx', 'avx512']) {
+  for (const simd of ['amx', 'avx512-1port', 'avx512-2port']) {
     const name = withPath(simd, kernelName);
     if (!paths.some((p) => p.name === name) && name.startsWith(simd)) paths.push({ simd, name });
   }
