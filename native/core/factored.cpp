@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cpu/vector_ops.hpp"
 #include "errors.hpp"
 
 namespace covlasso {
@@ -58,11 +59,7 @@ void multiply_rows(const T* a, int64_t rows, int64_t inner, const double* bias, 
       for (int64_t i = r0; i < r1; ++i) {
         const T* arow = a + i * inner;
         double* __restrict yrow = y + i * k;
-        for (int64_t j = j0; j < j1; ++j) {
-          const double v = static_cast<double>(arow[j]);
-          const double* __restrict mrow = m + j * k;
-          for (int64_t c = c0; c < c1; ++c) yrow[c] += v * mrow[c];
-        }
+        for (int64_t j = j0; j < j1; ++j) axpy(static_cast<size_t>(c1 - c0), static_cast<double>(arow[j]), m + j * k + c0, yrow + c0);
       }
     }
     if (bias == nullptr) return;
@@ -84,11 +81,7 @@ void transpose_times(const T* a, int64_t rows, int64_t inner, const double* bias
     const int64_t w1 = std::min(j1, inner);
     for (int64_t i = 0; i < rows; ++i) {
       const double* brow = b + i * k;
-      for (int64_t j = j0; j < w1; ++j) {
-        const double v = static_cast<double>(a[i * inner + j]);
-        double* __restrict trow = t + j * k;
-        for (int64_t c = c0; c < c1; ++c) trow[c] += v * brow[c];
-      }
+      for (int64_t j = j0; j < w1; ++j) axpy(static_cast<size_t>(c1 - c0), static_cast<double>(a[i * inner + j]), brow + c0, t + j * k + c0);
       if (j1 > inner) {  // the bias row
         double* trow = t + inner * k;
         for (int64_t c = c0; c < c1; ++c) trow[c] += bias[i] * brow[c];
@@ -109,7 +102,7 @@ void sparse_transpose_times(const T* a, int64_t inner, const double* bias, const
     for (int32_t p = indptr[c]; p < indptr[c + 1]; ++p) {
       const T* arow = a + static_cast<int64_t>(indices[p]) * inner;
       const double v = values[p];
-      for (int64_t j = 0; j < inner; ++j) out[j] += v * static_cast<double>(arow[j]);
+      axpy(static_cast<size_t>(inner), v, arow, out);
       if (bias != nullptr) out[inner] += v * bias[indices[p]];
     }
   });
@@ -148,19 +141,11 @@ void diagonal_of(const T* w, const FactoredHead& head, double* out, const Execut
         const int64_t c1 = std::min(r, c0 + kColBlock);
         for (int64_t i = 0; i < n; ++i) {
           double* __restrict zi = z.data() + i * r;
-          for (int64_t j = j0; j < j1; ++j) {
-            const double v = a[i * r + j];
-            const double* __restrict krow = kernel + j * r;
-            for (int64_t c = c0; c < c1; ++c) zi[c] += v * krow[c];
-          }
+          for (int64_t j = j0; j < j1; ++j) axpy(static_cast<size_t>(c1 - c0), a[i * r + j], kernel + j * r + c0, zi + c0);
         }
       }
     }
-    for (int64_t i = 0; i < n; ++i) {
-      double s = 0.0;
-      for (int64_t j = 0; j < r; ++j) s += z[i * r + j] * a[i * r + j];
-      out[i0 + i] = s;
-    }
+    for (int64_t i = 0; i < n; ++i) out[i0 + i] = dot(static_cast<size_t>(r), z.data() + i * r, a.data() + i * r);
   });
 }
 
