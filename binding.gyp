@@ -13,6 +13,7 @@
         "native/core/thread_pool.cpp",
         "native/core/cpu/anderson.cpp",
         "native/core/cpu/cpu_backend.cpp",
+        "native/core/cpu/gram_access.cpp",
         "native/core/cpu/gram_kernel.cpp",
         "native/core/cpu/gram_kernel_2port.cpp",
         "native/core/cpu/gram_kernel_amx.cpp",

@@ -4,7 +4,8 @@
  * dense and sparse blocks, its diagonal and its dense form, second moment and centered, with and
  * without bias; on a random head (C = 2000, d = 256) and on a rank-128 factorisation of the real
  * cjk1000 logits (rows 0..7999, skipped when absent). covLasso on toDense() matches covLasso on
- * the dense covariance (objectives within 1e-9·S_tt). Bad heads are typed errors.
+ * the dense covariance, and covLasso on the factored form itself (the solver of issue #11, S never
+ * formed) does too (objectives within 1e-9·S_tt, both certified). Bad heads are typed errors.
  */
 import { describe, expect, it } from '@jest/globals';
 import * as fs from 'node:fs';
@@ -85,13 +86,23 @@ function checkProducts(F: FactoredCovariance, S: Float64Array, C: number, seed: 
   expect(relErr(SD.data, S, scale)).toBeLessThan(1e-12);
 }
 
-/** covLasso on the factored form's dense S agrees with covLasso on the dense S. */
+/**
+ * covLasso on the factored form itself (the solver never forms S) and on its dense S agree with
+ * covLasso on the dense S of the logits: objectives within 1e-9·S_tt, each certified. Solved to
+ * tol 1e-11, so the certificates alone bound the difference (two solutions within the default
+ * tol could differ by up to 1e-6·S_tt).
+ */
 function checkLasso(F: FactoredCovariance, S: Float64Array, C: number, targets: number[]): void {
-  const a = covLassoSync(new Matrix(C, C, S), { targets, lambdaRatio: 0.1 });
-  const b = covLassoSync(F.toDenseSync(), { targets, lambdaRatio: 0.1 });
+  const options = { targets, lambdaRatio: 0.1, tol: 1e-11 };
+  const a = covLassoSync(new Matrix(C, C, S), options);
+  const b = covLassoSync(F.toDenseSync(), options);
+  const f = covLassoSync(F, options);
   targets.forEach((t, k) => {
-    expect(a.converged[k] && b.converged[k]).toBe(1);
+    expect(a.converged[k] && b.converged[k] && f.converged[k]).toBe(1);
+    expect(f.gap[k]).toBeLessThanOrEqual(1e-11 * S[t * C + t]);
     expect(Math.abs(a.objective[k] - b.objective[k])).toBeLessThanOrEqual(1e-9 * S[t * C + t]);
+    expect(Math.abs(a.objective[k] - f.objective[k])).toBeLessThanOrEqual(1e-9 * S[t * C + t]);
+    expect(f.lambdaMax[k]).toBeCloseTo(a.lambdaMax[k], 12);
   });
 }
 

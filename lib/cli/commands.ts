@@ -22,6 +22,8 @@ import { renderReport } from '../report';
 import { progressBar, withProgressBar } from './progress';
 import { runCovShard, runDepsShard } from './distributed';
 import { stamp } from './formats';
+import { factoredFromFiles, featuresShape, headShape } from './factored-io';
+import { progressStages } from '../runtime/progress';
 
 
 /**
@@ -60,7 +62,7 @@ export async function runDeps(argv: readonly string[]): Promise<void> {
   const args = parseArgs(
     argv,
     ['rows', 'targets', 'lambda-ratio', 'lambda', 'tol', 'max-iter', 'threads', 'out', 'names', 'eval-rows', 'eval', 'labels', 'graph', 'max-memory', 'chunk-rows', 'cov', 'state', 'ddof',
-      'n-lambda', 'ratio-min', 'l1-ratio', 'penalty-factor', 'product-precision', 'format', 'shard', 'covariance-dtype'],
+      'n-lambda', 'ratio-min', 'l1-ratio', 'penalty-factor', 'product-precision', 'format', 'shard', 'covariance-dtype', 'features', 'head', 'bias'],
     ['center', 'progress', 'quiet', 'positive', 'strict'],
   );
   if (args.values.has('shard')) return runDepsShardFrom(args);
@@ -171,8 +173,13 @@ interface DepsSource {
 }
 
 function depsSource(args: ParsedArgs): DepsSource {
-  const given = [args.positionals.length > 0, args.values.has('cov'), args.values.has('state')].filter(Boolean).length;
-  if (given !== 1) throw new UsageError(`deps expected exactly one logits file, or --cov S.npy, or --state a.cov[,b.cov,...]; got ${args.positionals.length} files${given > 1 ? ' and --cov/--state' : ''}`);
+  const factored = args.values.has('features') || args.values.has('head');
+  const given = [args.positionals.length > 0, args.values.has('cov'), args.values.has('state'), factored].filter(Boolean).length;
+  if (given !== 1) {
+    throw new UsageError(`deps expected exactly one logits file, or --cov S.npy, or --state a.cov[,b.cov,...], or --features h.npy --head W; got ${args.positionals.length} files${given > 1 ? ' and --cov/--state/--features' : ''}`);
+  }
+  if (args.values.has('bias') && !factored) throw new UsageError('--bias goes with --features and --head');
+  if (factored) return factoredSource(args);
   if (args.positionals.length > 0) {
     const file = onePositional(args, 'logits file');
     const maxMemory = byteSizeOption(args, 'max-memory');
@@ -209,6 +216,34 @@ function depsSource(args: ParsedArgs): DepsSource {
       return (await readAccumulatorStateShape(files[0])).colsY;
     },
     solve: async (options) => findDependencies(await loadStates(files), options),
+  };
+}
+
+/**
+ * `deps --features h.npy --head W [--bias b]`: the factored covariance of a linear head (S never
+ * formed); --rows selects feature rows, --center/--ddof mean what they mean for the logits.
+ */
+function factoredSource(args: ParsedArgs): DepsSource {
+  const features = args.values.get('features');
+  const head = args.values.get('head');
+  if (features === undefined || head === undefined) throw new UsageError('--features and --head go together (the features h, N×d, and the head W, C×d)');
+  if (args.values.has('covariance-dtype')) throw new UsageError('--covariance-dtype does not apply to --features/--head (S is never formed)');
+  if (args.values.has('eval-rows') && !args.values.has('eval')) throw new UsageError('with --features/--head, --eval-rows needs --eval <logits.npy>');
+  const stream = {
+    maxMemory: byteSizeOption(args, 'max-memory'),
+    chunkRows: numberOption(args, 'chunk-rows', positiveInteger),
+    productPrecision: productPrecisionOption(args),
+  };
+  return {
+    categories: async () => (await headShape(head))[0],
+    solve: async ({ center, ddof, onProgress, ...options }) => {
+      const rows = args.values.has('rows') ? rangeOption(args.values.get('rows')!, (await featuresShape(features))[0], 'rows') : undefined;
+      const [streamProgress, solveProgress] = progressStages(onProgress, [0.3, 0.7]);
+      const F = await factoredFromFiles({ features, head, bias: args.values.get('bias') }, { center: center ?? false, ddof }, {
+        ...stream, rows, threads: options.threads, signal: options.signal, onProgress: streamProgress,
+      });
+      return dependenciesFromCovariance(F, { ...options, onProgress: solveProgress });
+    },
   };
 }
 

@@ -37,11 +37,18 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
   covlasso deps <logits.npy> [options]        streamed from the file's rows (bounded by --max-memory)
   covlasso deps --cov S.npy [options]         on a covariance saved by cov --out
   covlasso deps --state a.cov[,b.cov,...]     on merged shard states saved by cov --save-state
+  covlasso deps --features h.npy --head W [--bias b]   a linear head's logits f = W h + b: the
+                                              factored covariance, never formed (vocabulary scale)
 
 One lasso per target category on the logit covariance; writes JSON (format "covlasso-deps").
 
 Options:
-  -r, --rows a:b              rows of the logits file to fit on (default: all)
+  -r, --rows a:b              rows of the logits (or --features) file to fit on (default: all)
+  --head W.npy | ckpt[:name]  the head W, C×d (PyTorch's Linear.weight layout): a .npy, or a
+                              safetensors checkpoint (file, sharded index .json or directory) and the
+                              tensor's name (default lm_head.weight, or the tied embedding); f16/bf16
+                              widen exactly; a config's logit soft-capping is refused (not linear)
+  --bias b.npy | ckpt:name    the head's bias (C values)
   -t, --targets i,j,a:b       target categories (default: all)
   --lambda-ratio r            λ_t = r·λ_max(t) (default 0.1)     --lambda x   an absolute λ
   --center                    centered covariance (fit an intercept)   --ddof d (with --state)

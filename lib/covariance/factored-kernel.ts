@@ -55,10 +55,10 @@ function momentsOf(features: CovarianceAccumulator | FeatureMoments, d: number, 
   return { m, mean, count };
 }
 
-/** K (r×r) and the sample count for a head of width d. */
-export function featureKernel(features: CovarianceAccumulator | FeatureMoments, d: number, withBias: boolean, center: boolean, ddof: number): { kernel: Float64Array; count: number } {
+/** K (r×r), the sample count and the features' mean μ_h for a head of width d. */
+export function featureKernel(features: CovarianceAccumulator | FeatureMoments, d: number, withBias: boolean, center: boolean, ddof: number): { kernel: Float64Array; count: number; mean: Float64Array } {
   const { m, mean, count } = momentsOf(features, d, center, ddof);
-  if (center || !withBias) return { kernel: m, count };
+  if (center || !withBias) return { kernel: m, count, mean };
   const r = d + 1;
   const kernel = new Float64Array(r * r);
   for (let i = 0; i < d; i++) {
@@ -67,5 +67,5 @@ export function featureKernel(features: CovarianceAccumulator | FeatureMoments, 
     kernel[d * r + i] = mean[i];
   }
   kernel[d * r + d] = 1;
-  return { kernel, count };
+  return { kernel, count, mean };
 }

@@ -61,10 +61,32 @@ export class FactoredCovariance {
   /** Samples behind the features' moments. */
   readonly count: number;
   private readonly head: Omit<NativeFactoredHead, 'threads'>;
+  private readonly featureMean: Float64Array;
+  private readonly bias?: Float64Array;
+
+  /** The logits' mean E[f] = W μ_h + b (C values, float64; b = 0 without a bias): the means behind a centered fit's intercepts. */
+  logitMeans(): Float64Array {
+    const { rows: C, cols: d, data } = this.head.w;
+    const mu = this.featureMean;
+    const out = new Float64Array(C);
+    for (let i = 0; i < C; i++) {
+      let v = 0;
+      for (let j = 0; j < d; j++) v += data[i * d + j] * mu[j];
+      out[i] = v + (this.bias ? this.bias[i] : 0);
+    }
+    return out;
+  }
+
+  /** @internal The native head, read in place by covlasso's solvers (no copy). */
+  nativeHead(): Omit<NativeFactoredHead, 'threads'> {
+    return this.head;
+  }
 
   /** @internal Use {@link factoredCovariance}. */
-  constructor(head: Omit<NativeFactoredHead, 'threads'>, center: boolean, count: number) {
+  constructor(head: Omit<NativeFactoredHead, 'threads'>, center: boolean, count: number, featureMean: Float64Array, bias?: Float64Array) {
     this.head = head;
+    this.featureMean = featureMean;
+    this.bias = bias;
     this.categories = head.w.rows;
     this.width = head.w.cols;
     this.rank = head.bias ? head.w.cols + 1 : head.w.cols;
@@ -200,6 +222,6 @@ export function factoredCovariance(input: FactoredCovarianceInput): FactoredCova
     bias = Float64Array.from(input.bias);
   }
   const useBias = bias !== undefined && !center;
-  const { kernel, count } = featureKernel(input.features, w.cols, useBias, center, ddof);
-  return new FactoredCovariance({ w: nativeMatrix(w), ...(useBias ? { bias } : {}), kernel }, center, count);
+  const { kernel, count, mean } = featureKernel(input.features, w.cols, useBias, center, ddof);
+  return new FactoredCovariance({ w: nativeMatrix(w), ...(useBias ? { bias } : {}), kernel }, center, count, mean, bias);
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import { CovarianceAccumulator } from '../covariance/accumulator';
+import { FactoredCovariance } from '../covariance/factored';
 import { covariance } from '../covariance/in-memory';
 import { accumulateFromNpy, NpyStreamOptions } from '../covariance/stream';
 import { CovlassoRangeError, CovlassoTypeError } from '../runtime/errors';
@@ -107,7 +108,7 @@ export function dependencyReport(
 
 /** The moments a dependency search needs, from logits or from an accumulator. */
 interface FitMoments {
-  S: Matrix;
+  S: Matrix | FactoredCovariance;
   categories: number;
   samples: number;
   /** Column means, for centered fits. */
@@ -220,23 +221,45 @@ export interface DependenciesFromCovarianceOptions extends Omit<FindDependencies
 /**
  * {@link findDependencies} on a covariance computed beforehand (e.g. `covlasso cov --out S.npy`):
  * every target's lasso on S as given. Intercepts need the column means (`means`, with
- * `center: true`); without them a centered fit's report has none.
+ * `center: true`); without them a centered fit's report has none. S may be a
+ * {@link FactoredCovariance} (a linear head's S = Ã K Ãᵀ, solved without forming it): then
+ * `center`, `samples` and the centered fit's means default to the factored covariance's own.
  * @example
  * const S = await readNpy('S.npy');
  * const report = await dependenciesFromCovariance(new Matrix(C, C, S.data as Float64Array), { center: true, samples: 8000 });
+ * // a vocabulary-sized head: S never formed
+ * const F = factoredCovariance({ head: W, bias, features: acc, center: true });
+ * const deps = await dependenciesFromCovariance(F, { targets: [0, 1, 2] });
  */
-export async function dependenciesFromCovariance(S: MatrixLike, options: DependenciesFromCovarianceOptions = {}): Promise<DependencyReport> {
+export async function dependenciesFromCovariance(S: MatrixLike | FactoredCovariance, options: DependenciesFromCovarianceOptions = {}): Promise<DependencyReport> {
   checkCovarianceDtype(options);
+  if (S instanceof FactoredCovariance) return factoredDependencies(S, options);
   const cov = asMatrix(S, 'S');
   if (cov.rows !== cov.cols) throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `S must be square, got ${cov.rows}x${cov.cols}`);
-  checkNames(options.names, cov.cols);
+  const { samples, center } = reportInfo(cov.cols, options);
+  return solveDependencies({ S: solverCovariance(cov, options, false), categories: cov.cols, samples, means: options.means }, center, options, options.onProgress);
+}
+
+/** The factored case of {@link dependenciesFromCovariance}: its own centering, count and logit means. */
+function factoredDependencies(F: FactoredCovariance, options: DependenciesFromCovarianceOptions): Promise<DependencyReport> {
+  if (options.covarianceDtype !== undefined) throw new CovlassoTypeError('ERR_COVLASSO_INVALID_ARGUMENT', 'covarianceDtype does not apply to a factored covariance (S is never formed)');
+  if (options.center !== undefined && options.center !== F.center) {
+    throw new CovlassoRangeError('ERR_COVLASSO_INVALID_ARGUMENT', `center: ${options.center} contradicts the factored covariance (center: ${F.center})`);
+  }
+  const { samples } = reportInfo(F.categories, { ...options, samples: options.samples ?? F.count });
+  const means = options.means ?? (F.center ? F.logitMeans() : undefined);
+  return solveDependencies({ S: F, categories: F.categories, samples, means }, F.center, options, options.onProgress);
+}
+
+/** The checked report fields of {@link dependenciesFromCovariance}. */
+function reportInfo(categories: number, options: DependenciesFromCovarianceOptions): { samples: number; center: boolean } {
+  checkNames(options.names, categories);
   const samples = options.samples ?? 0;
   if (!Number.isSafeInteger(samples) || samples < 0) throw new CovlassoRangeError('ERR_COVLASSO_INVALID_ARGUMENT', `samples must be a non-negative integer, got ${samples}`);
-  if (options.means !== undefined && options.means.length !== cov.cols) {
-    throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `means must hold ${cov.cols} values, got ${options.means.length}`);
+  if (options.means !== undefined && options.means.length !== categories) {
+    throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `means must hold ${categories} values, got ${options.means.length}`);
   }
-  const center = options.center ?? false;
-  return solveDependencies({ S: solverCovariance(cov, options, false), categories: cov.cols, samples, means: options.means }, center, options, options.onProgress);
+  return { samples, center: options.center ?? false };
 }
 
 /** Options of {@link findDependenciesFromNpy}: those of {@link findDependencies} and of the stream. */

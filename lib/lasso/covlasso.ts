@@ -8,6 +8,7 @@
  * Every target runs to a certified duality gap ≤ tol · S_tt.
  * @module
  */
+import { FactoredCovariance } from '../covariance/factored';
 import { CovlassoRangeError } from '../runtime/errors';
 import { diagonal, Matrix, MatrixLike } from '../runtime/matrix';
 import { allocate } from '../runtime/typed';
@@ -25,9 +26,27 @@ import type {
 export type * from './types';
 export { asCovariance, checkTargets } from './options';
 
-/** The intra-model problem: G = S, s_t = S_{:,t}, d_t = S_tt, coordinate t excluded. */
-function intraProblem(S: Matrix): GeneralProblem {
-  return { gram: S.data, p: S.rows, m: S.rows, variance: diagonal(S), excludeSelf: true };
+/** A covariance the solvers take: dense (C×C) or factored (S = Ã K Ãᵀ, never formed). */
+export type SolverCovariance = MatrixLike | FactoredCovariance;
+
+/** S as the solver takes it: a validated dense matrix, or a factored covariance. */
+function solverInput(S: SolverCovariance): { cov: Matrix | FactoredCovariance; C: number } {
+  if (S instanceof FactoredCovariance) return { cov: S, C: S.categories };
+  const cov = asSolverCovariance(S);
+  return { cov, C: cov.rows };
+}
+
+/**
+ * The intra-model problem: G = S, s_t = S_{:,t}, d_t = S_tt, coordinate t excluded. A factored S
+ * is handed to the solver as its head and kernel; its diagonal is computed here (O(C·r²)), after
+ * every cheaper check.
+ */
+function intraProblem(cov: Matrix | FactoredCovariance, threads: number | undefined): GeneralProblem {
+  if (cov instanceof FactoredCovariance) {
+    const C = cov.categories;
+    return { factored: cov.nativeHead(), p: C, m: C, variance: cov.diagonalSync({ threads }), excludeSelf: true };
+  }
+  return { gram: cov.data, p: cov.rows, m: cov.rows, variance: diagonal(cov), excludeSelf: true };
 }
 
 function asSingle(result: CovLassoPathResult): CovLassoResult {
@@ -35,23 +54,25 @@ function asSingle(result: CovLassoPathResult): CovLassoResult {
   return single;
 }
 
-function prepareSingle(S: MatrixLike, options: CovLassoOptions): PreparedSolve {
-  const cov = asSolverCovariance(S);
-  const targets = checkTargets(options.targets, cov.rows);
-  return prepareSolve(intraProblem(cov), targets, singleLambda(options), checkSolverOptions(options, cov.rows, targets.length));
+/** The checks of a solve in order (cheap ones before a factored S's diagonal), then its native call. */
+function prepareIntra<O extends CovLassoOptions | CovLassoPathOptions>(S: SolverCovariance, options: O, lambdasOf: (o: O) => { values: Float64Array; relative: boolean }): PreparedSolve {
+  const { cov, C } = solverInput(S);
+  const targets = checkTargets(options.targets, C);
+  const lambdas = lambdasOf(options);
+  const settings = checkSolverOptions(options, C, targets.length);
+  return prepareSolve(intraProblem(cov, options.threads), targets, lambdas, settings);
 }
 
-function preparePath(S: MatrixLike, options: CovLassoPathOptions): PreparedSolve {
-  const cov = asSolverCovariance(S);
-  const targets = checkTargets(options.targets, cov.rows);
-  return prepareSolve(intraProblem(cov), targets, pathLambdas(options), checkSolverOptions(options, cov.rows, targets.length));
-}
+const prepareSingle = (S: SolverCovariance, options: CovLassoOptions): PreparedSolve => prepareIntra(S, options, singleLambda);
+const preparePath = (S: SolverCovariance, options: CovLassoPathOptions): PreparedSolve => prepareIntra(S, options, pathLambdas);
 
 /**
  * Solves the CovLasso of every target at one λ, in parallel on covlasso's thread pool.
  * @param S - the C×C covariance (e.g. from {@link covariance}); float64, or float32 read as it is
  *   (half the memory and the bytes the solver streams; every value widens exactly and all arithmetic
- *   and certificates are float64, so the results are bitwise those of its float64 copy: {@link Matrix.astype})
+ *   and certificates are float64, so the results are bitwise those of its float64 copy: {@link Matrix.astype});
+ *   or a {@link FactoredCovariance} (a linear head's S = Ã K Ãᵀ, never formed: every column, refresh
+ *   and block of S goes through the r-dimensional side, certificates in float64 from it; CPU backend)
  * @throws NotSymmetricError, NotFiniteError, NotPositiveSemidefiniteError (a negative gap: S is indefinite), CovlassoRangeError (`ERR_COVLASSO_NEGATIVE_LAMBDA`,
  *   `ERR_COVLASSO_TARGET_OUT_OF_RANGE`, `ERR_COVLASSO_SHAPE_MISMATCH`, ...), CovlassoAbortError
  * @example
@@ -59,12 +80,12 @@ function preparePath(S: MatrixLike, options: CovLassoPathOptions): PreparedSolve
  * const r = await covLasso(S, { lambdaRatio: 0.1 });
  * // sources of target r.targets[k]: r.coef.indices[r.coef.indptr[k] .. r.coef.indptr[k+1]]
  */
-export async function covLasso(S: MatrixLike, options: CovLassoOptions = {}): Promise<CovLassoResult> {
+export async function covLasso(S: SolverCovariance, options: CovLassoOptions = {}): Promise<CovLassoResult> {
   return asSingle(await runSolve(prepareSingle(S, options), options));
 }
 
 /** Synchronous twin of {@link covLasso}. */
-export function covLassoSync(S: MatrixLike, options: Omit<CovLassoOptions, 'signal' | 'onProgress'> = {}): CovLassoResult {
+export function covLassoSync(S: SolverCovariance, options: Omit<CovLassoOptions, 'signal' | 'onProgress'> = {}): CovLassoResult {
   return asSingle(runSolveSync(prepareSingle(S, options)));
 }
 
@@ -72,12 +93,12 @@ export function covLassoSync(S: MatrixLike, options: Omit<CovLassoOptions, 'sign
  * Solves every target along a decreasing λ path (default: 100 values from λ_max to
  * 1e-3·λ_max, log-spaced), each λ warm-started from the previous one.
  */
-export async function covLassoPath(S: MatrixLike, options: CovLassoPathOptions = {}): Promise<CovLassoPathResult> {
+export async function covLassoPath(S: SolverCovariance, options: CovLassoPathOptions = {}): Promise<CovLassoPathResult> {
   return runSolve(preparePath(S, options), options);
 }
 
 /** Synchronous twin of {@link covLassoPath}. */
-export function covLassoPathSync(S: MatrixLike, options: Omit<CovLassoPathOptions, 'signal' | 'onProgress'> = {}): CovLassoPathResult {
+export function covLassoPathSync(S: SolverCovariance, options: Omit<CovLassoPathOptions, 'signal' | 'onProgress'> = {}): CovLassoPathResult {
   return runSolveSync(preparePath(S, options));
 }
 

@@ -32,6 +32,7 @@ export function prepareSolve(problem: GeneralProblem, targets: Int32Array, lambd
   };
   const args: LassoCallArgs = {
     gram: problem.gram,
+    factored: problem.factored,
     p: problem.p,
     cross: problem.cross,
     m: problem.m,
@@ -48,7 +49,8 @@ export function prepareSolve(problem: GeneralProblem, targets: Int32Array, lambd
     stopRelativeError: settings.stopRelativeError,
     warmStart: settings.warmStart && { indptr: settings.warmStart.indptr, indices: settings.warmStart.indices, values: settings.warmStart.values },
     threads: settings.threads,
-    backend: settings.backend,
+    // Only the CPU backend solves factored covariances: 'auto' means it for them.
+    backend: problem.factored && settings.backend === 'auto' ? 'cpu' : settings.backend,
     out,
   };
   const finish = (csc: NativeCsc): CovLassoPathResult => {
@@ -80,7 +82,8 @@ async function asyncInputs(args: LassoCallArgs): Promise<LassoCallArgs> {
   const { gram, cross, variance, penaltyFactor, targets, lambdas, warmStart } = args;
   return {
     ...args,
-    gram: await detachSafe(gram, 'S.data'),
+    // A factored head is read in place, as FactoredCovariance's own products read it.
+    gram: gram && (await detachSafe(gram, 'S.data')),
     cross: cross && (await detachSafe(cross, 'the cross moments')),
     variance: await detachSafe(variance, 'the variances'),
     penaltyFactor: penaltyFactor && (await detachSafe(penaltyFactor, 'penaltyFactor')),

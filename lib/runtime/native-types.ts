@@ -66,8 +66,10 @@ export interface NativeCsc {
  * the Gram matrix of the sources, each target's cross moments and variance, as the core takes it.
  */
 export interface NativeLassoProblem {
-  /** G, p×p row-major, symmetric positive semi-definite; float32 is read as it is (widened exactly, float64 arithmetic). */
-  gram: Float64Array | Float32Array;
+  /** G, p×p row-major, symmetric positive semi-definite; float32 is read as it is (widened exactly, float64 arithmetic). Exactly one of gram and factored. */
+  gram?: Float64Array | Float32Array;
+  /** G = cross = S = Ã K Ãᵀ, a factored covariance (intra-model, p = m = C; no cross). */
+  factored?: Omit<NativeFactoredHead, 'threads'>;
   /** Number of sources. */
   p: number;
   /** s, p×m row-major: column t holds target t's cross moments (absent: G itself, the intra-model case). */

@@ -47,6 +47,16 @@ function configNear(checkpoint: string): Record<string, unknown> | undefined {
 }
 
 /**
+ * The model's final-logit soft-capping from its config (`final_logit_softcapping` or
+ * `logit_softcapping`; the `config.json` next to the checkpoint when none is given), else null.
+ * @internal
+ */
+export function logitSoftcapping(checkpoint: string, config: Record<string, unknown> | undefined = configNear(checkpoint)): number | null {
+  const capValue = config?.final_logit_softcapping ?? config?.logit_softcapping;
+  return typeof capValue === 'number' && capValue > 0 ? capValue : null;
+}
+
+/**
  * Resolves the head's tensor: the embedding when the config says `tie_word_embeddings: true` or
  * the head is absent and the embedding present; the head otherwise.
  * @throws SafetensorsFormatError when neither tensor exists (the message lists some that do)
@@ -59,8 +69,7 @@ export async function resolveHead(checkpoint: string, options: ResolveHeadOption
   const embedding = options.embedding ?? 'model.embed_tokens.weight';
   const config = options.config ?? configNear(checkpoint);
   const { weightMap } = await readSafetensorsIndex(checkpoint);
-  const capValue = config?.final_logit_softcapping ?? config?.logit_softcapping;
-  const softcapping = typeof capValue === 'number' && capValue > 0 ? capValue : null;
+  const softcapping = logitSoftcapping(checkpoint, config);
   const tiedByConfig = config?.tie_word_embeddings === true;
   if (tiedByConfig && weightMap.has(embedding)) {
     return { name: embedding, tied: true, reason: `config.json says tie_word_embeddings: '${head}' is '${embedding}'`, softcapping };

@@ -70,4 +70,13 @@ covlasso::MatrixView Args::matrix(const char* key) const {
   return m.real_matrix("data", rows, cols);
 }
 
+covlasso::FactoredHead read_factored_head(const Args& args) {
+  covlasso::FactoredHead head;
+  head.w = args.matrix("w");
+  if (args.has("bias")) head.bias = args.typed<double>("bias", napi_float64_array, head.w.rows);
+  const int64_t r = head.rank();
+  head.kernel = args.typed<double>("kernel", napi_float64_array, r * r);
+  return head;
+}
+
 }  // namespace covlasso_binding

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "errors.hpp"
+#include "factored.hpp"
 #include "matrix.hpp"
 
 namespace covlasso_binding {
@@ -95,5 +96,10 @@ T* Args::typed(const char* key, napi_typedarray_type type, int64_t expected) con
   }
   return static_cast<T*>(data);
 }
+
+// A factored covariance's head (NativeFactoredHead in native-types.ts): { w: {rows, cols, data},
+// bias?: Float64Array (C), kernel: Float64Array (r×r) } among the keys of `args`. The views
+// point into the JS arrays.
+covlasso::FactoredHead read_factored_head(const Args& args);
 
 }  // namespace covlasso_binding

@@ -11,16 +11,6 @@ namespace covlasso_binding {
 
 namespace {
 
-// The head every call carries: { w: {rows, cols, data}, bias?: Float64Array (C), kernel: Float64Array (r×r) }.
-covlasso::FactoredHead read_head(const Args& args) {
-  covlasso::FactoredHead head;
-  head.w = args.matrix("w");
-  if (args.has("bias")) head.bias = args.typed<double>("bias", napi_float64_array, head.w.rows);
-  const int64_t r = head.rank();
-  head.kernel = args.typed<double>("kernel", napi_float64_array, r * r);
-  return head;
-}
-
 // What every factored job holds: the head, its output (C×k values) and the thread count.
 class FactoredJob : public Job {
  public:
@@ -34,7 +24,7 @@ class FactoredJob : public Job {
   // Reads the head, `threads` and `out` (C×k values) after checking the keys.
   FactoredJob(const Args& args, std::initializer_list<const char*> keys, int64_t k) {
     args.expect(keys, {"bias"});
-    head_ = read_head(args);
+    head_ = read_factored_head(args);
     if (k < 0) throw_invalid(args.env(), "k must be >= 0");
     out_ = args.typed<double>("out", napi_float64_array, head_.categories() * k);
     threads_ = static_cast<int>(args.integer("threads"));

@@ -9,7 +9,8 @@ namespace covlasso_binding {
 namespace {
 
 // The arguments are LassoCallArgs in lib/runtime/native-types.ts:
-//   { gram: Float64Array | Float32Array (p×p), p, cross?: Float64Array | Float32Array (p×m), m, variance: Float64Array (m),
+//   { gram: Float64Array | Float32Array (p×p) | factored: { w, bias?, kernel } (S = ÃKÃᵀ, p = m = C),
+//     p, cross?: Float64Array | Float32Array (p×m), m, variance: Float64Array (m),
 //     excludeSelf, penaltyFactor?: Float64Array (p), targets: Int32Array, lambdas: Float64Array,
 //     relative, tol, maxIter, l1Ratio, positive, stopRelativeError, threads, backend,
 //     warmStart?: { indptr: Int32Array (T+1), indices: Int32Array, values: Float64Array },
@@ -22,8 +23,18 @@ class LassoJob : public Job {
     const int64_t p = args.integer("p");
     const int64_t m = args.integer("m");
     if (p <= 0 || m <= 0) throw_invalid(args.env(), "p and m must be positive");
-    problem_.gram = args.real_matrix("gram", p, p);
-    problem_.cross = args.has("cross") ? args.real_matrix("cross", p, m) : problem_.gram;
+    if (args.has("factored")) {  // exactly one of gram and factored (expect_keys)
+      if (args.has("gram") || args.has("cross") || p != m) throw_invalid(args.env(), "a factored problem has no gram or cross and p == m");
+      const Args head = args.object("factored");
+      head.expect({"w", "kernel"}, {"bias"});
+      factored_ = read_factored_head(head);
+      if (factored_.categories() != p) throw_code(args.env(), covlasso::ErrorCode::ShapeMismatch, "factored.w must have p rows");
+      problem_.factored = &factored_;
+      problem_.gram = problem_.cross = covlasso::MatrixView{static_cast<const double*>(nullptr), p, p};
+    } else {
+      problem_.gram = args.real_matrix("gram", p, p);
+      problem_.cross = args.has("cross") ? args.real_matrix("cross", p, m) : problem_.gram;
+    }
     problem_.variance = args.typed<double>("variance", napi_float64_array, m);
     problem_.exclude_self = args.boolean("excludeSelf");
     if (args.has("penaltyFactor")) problem_.penalty_factor = args.typed<double>("penaltyFactor", napi_float64_array, p);
@@ -81,9 +92,10 @@ class LassoJob : public Job {
 
  private:
   static const Args& expect_keys(const Args& args) {
-    args.expect({"gram", "p", "m", "variance", "excludeSelf", "targets", "lambdas", "relative", "tol", "maxIter",
+    args.expect({"p", "m", "variance", "excludeSelf", "targets", "lambdas", "relative", "tol", "maxIter",
                  "l1Ratio", "positive", "stopRelativeError", "threads", "backend", "out"},
-                {"cross", "penaltyFactor", "warmStart"});
+                {"gram", "factored", "cross", "penaltyFactor", "warmStart"});
+    if (args.has("gram") == args.has("factored")) throw_invalid(args.env(), "covLasso needs exactly one of gram and factored");
     return args;
   }
 
@@ -109,6 +121,7 @@ class LassoJob : public Job {
   }
 
   std::vector<covlasso::SparseCoef> warm_;
+  covlasso::FactoredHead factored_;
   Execution execution_;
   covlasso::LassoProblem problem_;
   covlasso::TargetBatch batch_;

@@ -1,6 +1,7 @@
 #include "backend.hpp"
 
 #include "cpu/cpu_backend.hpp"
+#include "factored.hpp"
 #include "errors.hpp"
 #if defined(COVLASSO_WITH_CUDA)
 #include "cuda_backend.hpp"
@@ -107,7 +108,17 @@ std::vector<SparseCoef> solve_lasso(const Backend& backend, const LassoProblem& 
                                     const LambdaSequence& lambdas, const LassoSettings& settings,
                                     const LassoResultArrays& out, const ExecutionContext& ctx) {
   // The diagonal of G, taken once here for validation and for every target's solver.
-  const std::vector<double> diagonal = gram_diagonal(problem.gram);
+  std::vector<double> diagonal;
+  if (problem.factored != nullptr) {
+    if (std::string(backend.name()) != "cpu") {
+      throw Error(ErrorCode::BackendUnavailable, std::string("the ") + backend.name() +
+                                                     " backend does not solve factored covariances yet: use the cpu backend");
+    }
+    diagonal.resize(static_cast<size_t>(problem.gram.rows));
+    factored_diagonal(*problem.factored, diagonal.data(), ctx);
+  } else {
+    diagonal = gram_diagonal(problem.gram);
+  }
   LassoProblem with_diagonal = problem;
   with_diagonal.gram_diagonal = diagonal.data();
   validate_problem(with_diagonal, ctx);

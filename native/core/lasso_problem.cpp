@@ -1,5 +1,7 @@
 #include "lasso_problem.hpp"
 
+#include "factored.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -48,8 +50,17 @@ void validate_problem(const LassoProblem& problem, const ExecutionContext& ctx) 
     throw Error(ErrorCode::InvalidArgument, "the problem has no Gram diagonal (solve_lasso takes it)");
   }
   const double* diagonal = problem.gram_diagonal;
-  check_finite_rows(g, "the covariance", threads);
-  if (problem.cross.data != g.data) check_finite_rows(problem.cross, "the cross moments", threads);
+  if (problem.factored != nullptr) {
+    // S = Ã K Ãᵀ is symmetric by construction; the head and moments were checked finite where
+    // the factored covariance was built (the TS layer's factoredCovariance).
+    validate_factored(*problem.factored);
+    if (problem.factored->categories() != g.rows || !problem.exclude_self || problem.cross.cols != g.rows) {
+      throw Error(ErrorCode::ShapeMismatch, "a factored covariance is an intra-model C×C problem");
+    }
+  } else {
+    check_finite_rows(g, "the covariance", threads);
+    if (problem.cross.data != g.data) check_finite_rows(problem.cross, "the cross moments", threads);
+  }
   double largest = 0;
   for (int64_t i = 0; i < g.rows; ++i) largest = std::max(largest, std::fabs(diagonal[i]));
   for (int64_t t = 0; t < problem.cross.cols; ++t) {
@@ -66,6 +77,7 @@ void validate_problem(const LassoProblem& problem, const ExecutionContext& ctx) 
   // For a PSD matrix |G_ij| ≤ max diagonal, so the diagonal sets the symmetry scale. Compared in
   // kTile × kTile tiles against their transposes, so both reads stay in the cache (entry by entry,
   // the transposed read missed the cache on every element: 9 s of a C = 20000 solve).
+  if (problem.factored != nullptr) return;
   constexpr int64_t kTile = 64;
   const double tolerance = 1e-9 * largest;
   const int64_t n = g.rows;

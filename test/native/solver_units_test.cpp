@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -118,7 +119,10 @@ int main() {
     }
     std::vector<double> beta(4, 0.0), q(4, 0.0);
     const Penalty pen = Penalty::at(0.01, 1, false, nullptr);
-    WorkingSet ws(view, diag.data());
+    LassoProblem problem;
+    problem.gram = problem.cross = view;
+    const std::unique_ptr<GramAccess> access = GramAccess::create(problem);
+    WorkingSet ws(*access, diag.data(), 4);
     ws.choose(pen, HUGE_VAL, TargetPoint{s, q.data(), beta.data(), d, -1});
     check(ws.size() == 4, "WorkingSet: every KKT violator joins a small W");
     SupportStep support;

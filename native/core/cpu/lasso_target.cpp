@@ -5,9 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
-#include <type_traits>
-
-#include "vector_ops.hpp"
 
 namespace covlasso {
 
@@ -29,19 +26,18 @@ TargetSolver::TargetSolver(const LassoProblem& problem, const LassoSettings& set
       settings_(settings),
       cancel_(cancel),
       p_(problem.gram.rows),
+      gram_(GramAccess::create(problem)),
       s_(p_),
       beta_(p_),
       q_(p_),
-      working_(problem.gram, problem.gram_diagonal) {}
+      working_(*gram_, problem.gram_diagonal, p_) {}
 
 Penalty TargetSolver::penalty_at(double lambda) const {
   return Penalty::at(lambda, settings_.l1_ratio, settings_.positive, problem_.penalty_factor);
 }
 
 double TargetSolver::load_target(int64_t t, const SparseCoef* warm) {
-  with_elements(problem_.cross, [&](auto first) {
-    for (int64_t j = 0; j < p_; ++j) s_[j] = first[j * problem_.cross.cols + t];
-  });
+  gram_->cross_column(t, s_.data());
   d_ = problem_.variance[t];
   exclude_ = problem_.exclude_self ? t : -1;
   std::fill(beta_.begin(), beta_.end(), 0.0);
@@ -61,30 +57,9 @@ double TargetSolver::load_target(int64_t t, const SparseCoef* warm) {
   return penalty_at(1.0).lambda_max(s_.data(), static_cast<size_t>(p_), exclude_);
 }
 
-// q = Gβ from scratch, summing over the non-zeros in index order (deterministic, no drift). Four
-// rows at a time (axpy4: the same sums, bitwise): q is loaded and stored once per four rows of G
-// streamed from memory instead of once per row. The refresh is the solve's memory-bound part at
-// large C (the rows come from DRAM): a float32 G halves its bytes.
-void TargetSolver::recompute_q() {
-  std::fill(q_.begin(), q_.end(), 0.0);
-  with_elements(problem_.gram, [&](auto first) {
-    using Element = std::remove_const_t<std::remove_pointer_t<decltype(first)>>;
-    double factors[4];
-    const Element* rows[4];
-    int pending = 0;
-    for (int64_t j = 0; j < p_; ++j) {
-      const double b = beta_[j];
-      if (b == 0) continue;
-      factors[pending] = b;
-      rows[pending] = first + j * p_;  // G symmetric: row j = column j
-      if (++pending == 4) {
-        axpy4(static_cast<size_t>(p_), factors, rows, q_.data());
-        pending = 0;
-      }
-    }
-    for (int k = 0; k < pending; ++k) axpy(static_cast<size_t>(p_), factors[k], rows[k], q_.data());
-  });
-}
+// q = Gβ from scratch, summing over the non-zeros in index order (deterministic, no drift);
+// how depends on G's form (gram_access.hpp).
+void TargetSolver::recompute_q() { gram_->times(beta_.data(), q_.data()); }
 
 // Sweeps on the working set until its own certificate is within inner_gap, with support steps
 // and Anderson extrapolation along the way. Returns the sweeps done.

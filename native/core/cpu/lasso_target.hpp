@@ -19,9 +19,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "anderson.hpp"
+#include "gram_access.hpp"
 #include "lasso_penalty.hpp"
 #include "lasso_problem.hpp"
 #include "support_step.hpp"
@@ -62,6 +64,7 @@ class TargetSolver {
   int64_t exclude_ = -1;
   double d_ = 0;
   double previous_l1_ = -1;  // < 0: no previous λ on this target
+  std::unique_ptr<GramAccess> gram_;  // G and the cross moments, dense or factored
   std::vector<double> s_, beta_, q_;
   WorkingSet working_;
   AndersonHistory history_;

@@ -32,6 +32,17 @@ inline void axpy4_of(size_t n, const double* a, const T* const* x, double* y) {
   }
 }
 
+template <typename T>
+inline double dot_of(size_t n, const double* a, const T* x) {
+  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int k = 0; k < 8; ++k) acc[k] += a[i + k] * static_cast<double>(x[i + k]);
+  }
+  for (int k = 0; i < n; ++i, ++k) acc[k] += a[i] * static_cast<double>(x[i]);
+  return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+}
+
 }  // namespace
 
 // The clones are the exported functions themselves (target_clones on an inline template would
@@ -40,5 +51,7 @@ COVLASSO_CLONES void axpy(size_t n, double a, const double* x, double* y) { axpy
 COVLASSO_CLONES void axpy(size_t n, double a, const float* x, double* y) { axpy_of(n, a, x, y); }
 COVLASSO_CLONES void axpy4(size_t n, const double* a, const double* const* x, double* y) { axpy4_of(n, a, x, y); }
 COVLASSO_CLONES void axpy4(size_t n, const double* a, const float* const* x, double* y) { axpy4_of(n, a, x, y); }
+COVLASSO_CLONES double dot(size_t n, const double* a, const double* x) { return dot_of(n, a, x); }
+COVLASSO_CLONES double dot(size_t n, const double* a, const float* x) { return dot_of(n, a, x); }
 
 }  // namespace covlasso

@@ -20,4 +20,10 @@ void axpy4(size_t n, const double* a, const double* const* x, double* y);
 void axpy(size_t n, double a, const float* x, double* y);
 void axpy4(size_t n, const double* a, const float* const* x, double* y);
 
+// Σ_i a[i]·x[i] (x widened exactly when float32), in eight interleaved partial sums added in a
+// fixed order at the end: the same value for the same inputs on any machine level that has the
+// same clone (the result does not depend on threads).
+double dot(size_t n, const double* a, const double* x);
+double dot(size_t n, const double* a, const float* x);
+
 }  // namespace covlasso

@@ -27,7 +27,7 @@ void WorkingSet::choose(const Penalty& pen, double strong_l1, const TargetPoint&
   indices_.clear();
   candidates_.clear();
   const double threshold = std::min(pen.l1, strong_l1);
-  const int64_t p = gram_.rows;
+  const int64_t p = p_;
   for (int64_t j = 0; j < p; ++j) {
     const bool movable = j != target.exclude && diag_[j] + pen.l2 > 0;
     const double w = pen.weight(j);
@@ -46,11 +46,13 @@ void WorkingSet::choose(const Penalty& pen, double strong_l1, const TargetPoint&
   pack(pen, target);
 }
 
-// G_WW is gathered from G's rows (|W| scattered reads per row: about as costly as reading the
-// rows whole), except for the entries the previous pack already holds: consecutive working sets
-// of a target (and along a path, of consecutive λ) mostly share their coordinates, and G is the
-// same for every target, so only the rows and columns of new coordinates are read from G. The
-// values are G's entries either way.
+// G_WW is read from G row by row (dense: |W| scattered reads per row, about as costly as reading
+// the rows whole; factored: O(r) per entry), except for the entries the previous pack already
+// holds: consecutive working sets of a target (and along a path, of consecutive λ) mostly share
+// their coordinates, and G is the same for every target, so only the rows and columns of new
+// coordinates are read. Every entry is G's value for its pair of coordinates whichever way it is
+// read (gram_access.hpp), so a pack does not depend on the packs before it, nor the results on
+// which thread solved which target before.
 void WorkingSet::pack(const Penalty& pen, const TargetPoint& target) {
   const size_t w = indices_.size();
   packed_ = w <= kMaxPackedWorkingSet;
@@ -65,22 +67,19 @@ void WorkingSet::pack(const Penalty& pen, const TargetPoint& target) {
     gram_w_.swap(previous_gram_);
     gram_w_.resize(w * w);
     const size_t wo = previous_indices_.size();
-    with_elements(gram_, [&](auto first) {
-      for (size_t a = 0; a < w; ++a) {
-        const auto* row = first + indices_[a] * gram_.cols;
-        const int64_t ao = previous_position_[a];
-        double* out = &gram_w_[a * w];
-        if (ao < 0) {
-          for (size_t b = 0; b < w; ++b) out[b] = row[indices_[b]];
-          continue;
-        }
-        const double* old = &previous_gram_[static_cast<size_t>(ao) * wo];
-        for (size_t b = 0; b < w; ++b) {
-          const int64_t bo = previous_position_[b];
-          out[b] = bo >= 0 ? old[bo] : row[indices_[b]];
-        }
+    for (size_t a = 0; a < w; ++a) {
+      const int64_t ao = previous_position_[a];
+      double* out = &gram_w_[a * w];
+      if (ao < 0) {
+        gram_->block(&indices_[a], 1, indices_.data(), w, out);
+        continue;
       }
-    });
+      const double* old = &previous_gram_[static_cast<size_t>(ao) * wo];
+      for (size_t b = 0; b < w; ++b) {
+        const int64_t bo = previous_position_[b];
+        out[b] = bo >= 0 ? old[bo] : gram_->entry(indices_[a], indices_[b]);
+      }
+    }
     previous_indices_ = indices_;
   } else {
     gram_w_.clear();
@@ -123,7 +122,7 @@ bool WorkingSet::sweep() {
 }
 
 double WorkingSet::gram_entry(size_t a, size_t b) const {
-  return packed_ ? gram_w_[a * indices_.size() + b] : gram_.at(indices_[a], indices_[b]);
+  return packed_ ? gram_w_[a * indices_.size() + b] : gram_->entry(indices_[a], indices_[b]);
 }
 
 void WorkingSet::add_row(size_t a, double factor, double* q) const {
@@ -132,10 +131,9 @@ void WorkingSet::add_row(size_t a, double factor, double* q) const {
     axpy(w, factor, &gram_w_[a * w], q);
     return;
   }
-  with_elements(gram_, [&](auto first) {
-    const auto* row = first + indices_[a] * gram_.cols;
-    for (size_t b = 0; b < w; ++b) q[b] += factor * static_cast<double>(row[indices_[b]]);
-  });
+  row_.resize(w);
+  gram_->block(&indices_[a], 1, indices_.data(), w, row_.data());
+  for (size_t b = 0; b < w; ++b) q[b] += factor * row_[b];
 }
 
 Certificate WorkingSet::certificate(const double* beta, const double* q) const {

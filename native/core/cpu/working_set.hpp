@@ -13,8 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "gram_access.hpp"
 #include "lasso_penalty.hpp"
-#include "matrix.hpp"
 
 namespace covlasso {
 
@@ -29,8 +29,9 @@ struct TargetPoint {
 
 class WorkingSet {
  public:
-  // gram and diag (G_jj, LassoProblem::gram_diagonal) outlive the working set.
-  WorkingSet(const MatrixView& gram, const double* diag) : gram_(gram), diag_(diag) {}
+  // gram (its solver's access to G, p×p) and diag (G_jj, LassoProblem::gram_diagonal) outlive
+  // the working set.
+  WorkingSet(GramAccess& gram, const double* diag, int64_t p) : gram_(&gram), diag_(diag), p_(p) {}
 
   // Chooses W for the target at `pen` and packs it. Candidates are coordinates violating their
   // KKT condition at min(λ₁, strong_l1) (strong_l1 = 2λ₁ − λ₁_prev in a path's first round,
@@ -75,8 +76,9 @@ class WorkingSet {
  private:
   void pack(const Penalty& pen, const TargetPoint& target);
 
-  MatrixView gram_;  // float32 or float64 (lasso_problem.hpp)
+  GramAccess* gram_;  // dense (float32 or float64) or factored
   const double* diag_;
+  int64_t p_ = 0;
   double d_ = 0;
   std::vector<int32_t> indices_;                        // coordinates in W, ascending
   std::vector<std::pair<double, int32_t>> candidates_;  // (−excess, j) for choose
@@ -91,6 +93,7 @@ class WorkingSet {
   std::vector<double> previous_gram_;
   std::vector<int64_t> previous_position_;
   std::vector<double> offer_q_;
+  mutable std::vector<double> row_;  // one row of G_{W,W} when W is not packed
 };
 
 }  // namespace covlasso
