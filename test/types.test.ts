@@ -187,13 +187,13 @@ describe('the public runtime surface', () => {
     expect(Object.keys(api).filter((k) => k !== 'default' && k !== '__esModule').sort()).toEqual(
       [
         'AccumulatorStateError', 'BackendUnavailableError', 'CovarianceAccumulator', 'CovlassoAbortError', 'CovlassoError',
-        'CovlassoRangeError', 'CovlassoTypeError', 'ERROR_CODES', 'FactoredCovariance', 'MAX_DENSE_CATEGORIES', 'Matrix',
+        'CovlassoRangeError', 'CovlassoTypeError', 'ERROR_CODES', 'FactoredCovariance', 'FactoredCrossCovariance', 'MAX_DENSE_CATEGORIES', 'Matrix',
         'NativeLoadError', 'NativeUnavailableError', 'NotFiniteError', 'NotPositiveSemidefiniteError', 'NotSymmetricError', 'NpyFormatError', 'NpzFormatError', 'OptionalDependencyError', 'PARTIAL_FORMAT', 'PARTIAL_VERSION', 'SAFETENSORS_DTYPES',
         'SafetensorsFormatError', 'ShardError', 'accumulateCrossFromNpy', 'accumulateFromNpy', 'asMatrix', 'backends', 'bestResidualVariances',
         'checkShard', 'chooseLambdaByRecall', 'columnMeans', 'covLasso', 'covLassoPath', 'covLassoPathSync', 'covLassoSync', 'covariance',
         'covarianceFromNpy', 'covarianceShard', 'covarianceSync', 'crossDependencies', 'crossMoments', 'crossMomentsFromNpy', 'crossMomentsSync',
         'decodeAccumulatorState', 'dependenciesFromCovariance', 'dependencyDiagnostics', 'dependencyGraph', 'dependencyRegularizer',
-        'dependencyReport', 'dependencyScaling', 'dependencyShard', 'encodeAccumulatorState', 'encodeNpy', 'evaluateReplacement', 'factoredCovariance',
+        'dependencyReport', 'dependencyScaling', 'dependencyShard', 'encodeAccumulatorState', 'encodeNpy', 'evaluateReplacement', 'factoredCovariance', 'factoredCrossCovariance',
         'findDependencies', 'findDependenciesFromNpy', 'generalProblem', 'mergeCovarianceShards', 'mergeDependencyShards', 'numericalRank', 'parseByteSize', 'parseNpy', 'parseNpz', 'parseShard',
         'pathStep', 'predictReplaced', 'rangeEigen', 'rangeEigenSync', 'readNpy', 'readNpyHeader', 'readNpyRows', 'readNpySync',
         'readDependencyPartial', 'readNpz', 'readNpzSync', 'readSafetensorsHeader', 'readSafetensorsIndex', 'readTensor', 'renderReport', 'replacedColumn',

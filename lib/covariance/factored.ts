@@ -8,13 +8,13 @@
  * the factored form does not hold for them and {@link factoredCovariance} refuses a softcapping.
  * @module
  */
-import type { CovarianceAccumulator } from './accumulator';
+import { CovarianceAccumulator } from './accumulator';
 import { checkMomentOptions } from './options';
 import { checkFinite, featureKernel, FeatureMoments } from './factored-kernel';
 import { CovlassoRangeError, CovlassoTypeError } from '../runtime/errors';
 import { asMatrix, Matrix, MatrixLike, nativeMatrix } from '../runtime/matrix';
 import { loadNative } from '../runtime/native';
-import type { NativeControl, NativeFactoredHead } from '../runtime/native-types';
+import type { NativeControl, NativeFactoredCross, NativeFactoredHead } from '../runtime/native-types';
 import { executionArgs, runAsync, RunOptions, runSync, SyncRunOptions } from '../runtime/run';
 
 export type { FeatureMoments } from './factored-kernel';
@@ -204,24 +204,137 @@ function symmetrize(S: Matrix): Matrix {
  */
 export function factoredCovariance(input: FactoredCovarianceInput): FactoredCovariance {
   if (input === null || typeof input !== 'object') throw new CovlassoTypeError('ERR_COVLASSO_INVALID_ARGUMENT', 'factoredCovariance needs { head, features }');
-  if (input.softcapping !== undefined && input.softcapping !== null && input.softcapping > 0) {
-    throw new CovlassoRangeError(
-      'ERR_COVLASSO_INVALID_ARGUMENT',
-      `logits soft-capped as ${input.softcapping}·tanh(z/${input.softcapping}) are not a linear head: the factored covariance does not hold; compute covariance() of the capped logits instead`,
-    );
-  }
+  refuseSoftcapping(input.softcapping, '');
   const { center, ddof } = checkMomentOptions({ center: input.center, ddof: input.ddof });
-  const w = asMatrix(input.head, 'head');
-  if (w.rows < 1 || w.cols < 1) throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `head must be C×d with C, d ≥ 1, got ${w.rows}×${w.cols}`);
-  checkFinite(w.data, w.cols, 'head');
-  let bias: Float64Array | undefined;
-  if (input.bias !== undefined) {
-    if (!(input.bias instanceof Float32Array || input.bias instanceof Float64Array)) throw new CovlassoTypeError('ERR_COVLASSO_INVALID_DTYPE', 'bias must be a Float32Array or Float64Array');
-    if (input.bias.length !== w.rows) throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `bias must have ${w.rows} values (the head's rows), got ${input.bias.length}`);
-    checkFinite(input.bias, w.rows, 'bias');
-    bias = Float64Array.from(input.bias);
-  }
+  const { w, bias } = checkedHead(input.head, input.bias, 'head');
   const useBias = bias !== undefined && !center;
   const { kernel, count, mean } = featureKernel(input.features, w.cols, useBias, center, ddof);
   return new FactoredCovariance({ w: nativeMatrix(w), ...(useBias ? { bias } : {}), kernel }, center, count, mean, bias);
+}
+
+/** A head W (C×d, finite) and its optional bias (C finite values, as float64). */
+function checkedHead(head: MatrixLike, rawBias: Float32Array | Float64Array | undefined, what: string): { w: Matrix; bias?: Float64Array } {
+  const w = asMatrix(head, what);
+  if (w.rows < 1 || w.cols < 1) throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `${what} must be C×d with C, d ≥ 1, got ${w.rows}×${w.cols}`);
+  checkFinite(w.data, w.cols, what);
+  if (rawBias === undefined) return { w };
+  if (!(rawBias instanceof Float32Array || rawBias instanceof Float64Array)) throw new CovlassoTypeError('ERR_COVLASSO_INVALID_DTYPE', `${what}'s bias must be a Float32Array or Float64Array`);
+  if (rawBias.length !== w.rows) throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `${what}'s bias must have ${w.rows} values (the head's rows), got ${rawBias.length}`);
+  checkFinite(rawBias, w.rows, `${what}'s bias`);
+  return { w, bias: Float64Array.from(rawBias) };
+}
+
+/** One model of {@link factoredCrossCovariance}: its head and bias. */
+export interface FactoredModel {
+  /** The head W (C×d, float32 or float64), used without a copy. */
+  head: MatrixLike;
+  /** The head's bias b (C values). */
+  bias?: Float32Array | Float64Array;
+  /** The model's final-logit soft-capping: any positive value is refused (not a linear head). */
+  softcapping?: number | null;
+}
+
+/** What {@link factoredCrossCovariance} takes. */
+export interface FactoredCrossInput {
+  /** Model A. */
+  a: FactoredModel;
+  /** Model B. */
+  b: FactoredModel;
+  /** A covariance accumulator fed the joint features [h_A | h_B] (N × (d_A + d_B)) of the same samples. */
+  features: CovarianceAccumulator;
+  /** Centered covariances (default false: second moments). */
+  center?: boolean;
+  /** Delta degrees of freedom of the centered divisor (default 0). */
+  ddof?: number;
+}
+
+/**
+ * The moments of two linear heads over the same inputs, factored: each model's covariance
+ * ({@link FactoredCovariance}) and their cross moments S_AB = Ã_A K_AB Ã_Bᵀ, never formed. What
+ * `crossDependencies(pair)` solves on.
+ */
+export class FactoredCrossCovariance {
+  /** Model A's covariance. */
+  readonly a: FactoredCovariance;
+  /** Model B's covariance. */
+  readonly b: FactoredCovariance;
+  /** Centered, or second moments. */
+  readonly center: boolean;
+  /** Samples behind the moments. */
+  readonly count: number;
+  private readonly kernels: { ab: Float64Array; ba: Float64Array };
+
+  /** @internal Use {@link factoredCrossCovariance}. */
+  constructor(a: FactoredCovariance, b: FactoredCovariance, kernels: { ab: Float64Array; ba: Float64Array }, center: boolean, count: number) {
+    this.a = a;
+    this.b = b;
+    this.kernels = kernels;
+    this.center = center;
+    this.count = count;
+  }
+
+  /** @internal The native cross moments of a solve whose sources are model `source`: the other model's head and K_ST. */
+  nativeCross(source: 'a' | 'b'): NativeFactoredCross {
+    const target = (source === 'a' ? this.b : this.a).nativeHead();
+    return { w: target.w, ...(target.bias ? { bias: target.bias } : {}), kernel: source === 'a' ? this.kernels.ab : this.kernels.ba };
+  }
+}
+
+/**
+ * Block K_XY of the joint feature moments M ((d_A + d_B)², centered or raw) for the rows of X and
+ * the columns of Y (offsets and widths), with the bias row/column of a second moment: K =
+ * [[M_XY, μ_X (Y has a bias)], [μ_Yᵀ (X has a bias), 1]].
+ */
+function kernelBlock(M: Float64Array, n: number, mean: Float64Array, x: { at: number; d: number; bias: boolean }, y: { at: number; d: number; bias: boolean }): Float64Array {
+  const rx = x.d + (x.bias ? 1 : 0), ry = y.d + (y.bias ? 1 : 0);
+  const k = new Float64Array(rx * ry);
+  for (let i = 0; i < x.d; i++) {
+    for (let j = 0; j < y.d; j++) k[i * ry + j] = M[(x.at + i) * n + y.at + j];
+    if (y.bias) k[i * ry + y.d] = mean[x.at + i];
+  }
+  if (x.bias) {
+    for (let j = 0; j < y.d; j++) k[x.d * ry + j] = mean[y.at + j];
+    if (y.bias) k[x.d * ry + y.d] = 1;
+  }
+  return k;
+}
+
+/**
+ * Two models' logits f_A = W_A h_A + b_A and f_B = W_B h_B + b_B over the same inputs, in factored
+ * form: from one accumulator of their joint features [h_A | h_B], each model's covariance and the
+ * cross moments S_AB = E[f_A f_Bᵀ] (centered: the cross-covariance), exactly those
+ * `covariance()`/`crossMoments()` build from the logits, never formed.
+ * @example
+ * const acc = new CovarianceAccumulator(dA + dB); acc.updateSync(jointFeatures);
+ * const pair = factoredCrossCovariance({ a: { head: WA }, b: { head: WB, bias: bB }, features: acc, center: true });
+ * const { aFromB } = await crossDependencies(pair, { lambdaRatio: 0.1 });
+ */
+export function factoredCrossCovariance(input: FactoredCrossInput): FactoredCrossCovariance {
+  if (input === null || typeof input !== 'object' || !input.a || !input.b) throw new CovlassoTypeError('ERR_COVLASSO_INVALID_ARGUMENT', 'factoredCrossCovariance needs { a, b, features }');
+  for (const [name, m] of [['a', input.a], ['b', input.b]] as const) refuseSoftcapping(m.softcapping, `model ${name}'s `);
+  const { center, ddof } = checkMomentOptions({ center: input.center, ddof: input.ddof });
+  const A = checkedHead(input.a.head, input.a.bias, 'a.head');
+  const B = checkedHead(input.b.head, input.b.bias, 'b.head');
+  const acc = input.features;
+  const n = A.w.cols + B.w.cols;
+  if (!(acc instanceof CovarianceAccumulator) || acc.isCross || acc.cols !== n) {
+    throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', `features: need a covariance accumulator of the joint features [h_A | h_B], ${A.w.cols} + ${B.w.cols} = ${n} columns`);
+  }
+  if (acc.count === 0) throw new CovlassoRangeError('ERR_COVLASSO_SHAPE_MISMATCH', 'features: the accumulator holds no rows');
+  const M = acc.result({ center, ddof }).data as Float64Array;
+  const mean = acc.means();
+  const xa = { at: 0, d: A.w.cols, bias: A.bias !== undefined && !center };
+  const xb = { at: A.w.cols, d: B.w.cols, bias: B.bias !== undefined && !center };
+  const side = (h: { w: Matrix; bias?: Float64Array }, x: typeof xa) =>
+    new FactoredCovariance({ w: nativeMatrix(h.w), ...(x.bias ? { bias: h.bias } : {}), kernel: kernelBlock(M, n, mean, x, x) }, center, acc.count, mean.slice(x.at, x.at + x.d), h.bias);
+  return new FactoredCrossCovariance(side(A, xa), side(B, xb), { ab: kernelBlock(M, n, mean, xa, xb), ba: kernelBlock(M, n, mean, xb, xa) }, center, acc.count);
+}
+
+function refuseSoftcapping(softcapping: number | null | undefined, whose: string): void {
+  if (softcapping !== undefined && softcapping !== null && softcapping > 0) {
+    throw new CovlassoRangeError(
+      'ERR_COVLASSO_INVALID_ARGUMENT',
+      `${whose}logits soft-capped as ${softcapping}·tanh(z/${softcapping}) are not a linear head: the factored covariance does not hold; compute covariance() of the capped logits instead`,
+    );
+  }
 }

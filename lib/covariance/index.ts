@@ -12,5 +12,5 @@ export type { AccumulatorState } from './state-file';
 export { covarianceFromNpy, crossMomentsFromNpy, accumulateFromNpy, accumulateCrossFromNpy, parseByteSize, streamMemory } from './stream';
 export type { NpyStreamOptions } from './stream';
 export { columnMeansOf as columnMeans } from './columns';
-export { factoredCovariance, FactoredCovariance, MAX_DENSE_CATEGORIES } from './factored';
-export type { FactoredCovarianceInput, FeatureMoments, SparseColumnsLike } from './factored';
+export { factoredCovariance, FactoredCovariance, factoredCrossCovariance, FactoredCrossCovariance, MAX_DENSE_CATEGORIES } from './factored';
+export type { FactoredCovarianceInput, FactoredCrossInput, FactoredModel, FeatureMoments, SparseColumnsLike } from './factored';

@@ -68,8 +68,8 @@ export interface NativeCsc {
 export interface NativeLassoProblem {
   /** G, p×p row-major, symmetric positive semi-definite; float32 is read as it is (widened exactly, float64 arithmetic). Exactly one of gram and factored. */
   gram?: Float64Array | Float32Array;
-  /** G = cross = S = Ã K Ãᵀ, a factored covariance (intra-model, p = m = C; no cross). */
-  factored?: Omit<NativeFactoredHead, 'threads'>;
+  /** G = S = Ã K Ãᵀ, a factored covariance; the cross moments are S itself (intra-model, p = m) or, with `cross`, Ã K_ST Ã_Tᵀ (no `cross` key). */
+  factored?: Omit<NativeFactoredHead, 'threads'> & { cross?: NativeFactoredCross };
   /** Number of sources. */
   p: number;
   /** s, p×m row-major: column t holds target t's cross moments (absent: G itself, the intra-model case). */
@@ -184,6 +184,16 @@ export interface NativeFactoredHead {
   /** K, r×r row-major (r = d + 1 with a bias, else d). */
   kernel: Float64Array;
   threads: number;
+}
+
+/** A factored problem's cross moments S_ST = Ã_S K_ST Ã_Tᵀ: the target model's head and K_ST. */
+export interface NativeFactoredCross {
+  /** W_T, C_T×d_T (m rows), float32 or float64. */
+  w: NativeMatrix;
+  /** b_T (m values); absent: no bias column. */
+  bias?: Float64Array;
+  /** K_ST, r_S×r_T row-major. */
+  kernel: Float64Array;
 }
 
 /** `factoredTimes` / `factoredTimesSync`: out (C×k) = S·b for a dense b (C×k). */

@@ -9,7 +9,8 @@ namespace covlasso_binding {
 namespace {
 
 // The arguments are LassoCallArgs in lib/runtime/native-types.ts:
-//   { gram: Float64Array | Float32Array (p×p) | factored: { w, bias?, kernel } (S = ÃKÃᵀ, p = m = C),
+//   { gram: Float64Array | Float32Array (p×p) | factored: { w, bias?, kernel, cross?: { w, bias?, kernel } }
+//     (G = ÃKÃᵀ; cross moments S itself, p = m, or Ã K_ST Ã_Tᵀ of a target head of m rows),
 //     p, cross?: Float64Array | Float32Array (p×m), m, variance: Float64Array (m),
 //     excludeSelf, penaltyFactor?: Float64Array (p), targets: Int32Array, lambdas: Float64Array,
 //     relative, tol, maxIter, l1Ratio, positive, stopRelativeError, threads, backend,
@@ -24,13 +25,25 @@ class LassoJob : public Job {
     const int64_t m = args.integer("m");
     if (p <= 0 || m <= 0) throw_invalid(args.env(), "p and m must be positive");
     if (args.has("factored")) {  // exactly one of gram and factored (expect_keys)
-      if (args.has("gram") || args.has("cross") || p != m) throw_invalid(args.env(), "a factored problem has no gram or cross and p == m");
+      if (args.has("gram") || args.has("cross")) throw_invalid(args.env(), "a factored problem has no gram or cross");
       const Args head = args.object("factored");
-      head.expect({"w", "kernel"}, {"bias"});
+      head.expect({"w", "kernel"}, {"bias", "cross"});
       factored_ = read_factored_head(head);
       if (factored_.categories() != p) throw_code(args.env(), covlasso::ErrorCode::ShapeMismatch, "factored.w must have p rows");
       problem_.factored = &factored_;
-      problem_.gram = problem_.cross = covlasso::MatrixView{static_cast<const double*>(nullptr), p, p};
+      if (head.has("cross")) {  // cross-model: the target head and the cross kernel (r_S × r_T)
+        const Args cross = head.object("cross");
+        cross.expect({"w", "kernel"}, {"bias"});
+        cross_.w = cross.matrix("w");
+        if (cross_.w.rows != m) throw_code(args.env(), covlasso::ErrorCode::ShapeMismatch, "factored.cross.w must have m rows");
+        if (cross.has("bias")) cross_.bias = cross.typed<double>("bias", napi_float64_array, m);
+        cross_.kernel = cross.typed<double>("kernel", napi_float64_array, factored_.rank() * cross_.rank());
+        problem_.factored_cross = &cross_;
+      } else if (p != m) {
+        throw_invalid(args.env(), "an intra-model factored problem has p == m");
+      }
+      problem_.gram = covlasso::MatrixView{static_cast<const double*>(nullptr), p, p};
+      problem_.cross = covlasso::MatrixView{static_cast<const double*>(nullptr), p, m};
     } else {
       problem_.gram = args.real_matrix("gram", p, p);
       problem_.cross = args.has("cross") ? args.real_matrix("cross", p, m) : problem_.gram;
@@ -122,6 +135,7 @@ class LassoJob : public Job {
 
   std::vector<covlasso::SparseCoef> warm_;
   covlasso::FactoredHead factored_;
+  covlasso::FactoredCross cross_;
   Execution execution_;
   covlasso::LassoProblem problem_;
   covlasso::TargetBatch batch_;

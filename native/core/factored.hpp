@@ -22,6 +22,17 @@ struct FactoredHead {
   int64_t rank() const { return w.cols + (bias != nullptr ? 1 : 0); }
 };
 
+// The cross moments between two heads over the same inputs (cross-model CovLasso, issue #11):
+// S_ST = Ã_S K_ST Ã_Tᵀ with Ã_S the source head (a FactoredHead's) and Ã_T = [W_T | b_T] the
+// target model's head, K_ST (r_S×r_T) the features' cross moments. Column t = Ã_S (K_ST ã_T,t).
+struct FactoredCross {
+  MatrixView w;                    // the target head, C_T×d_T, float32 or float64
+  const double* bias = nullptr;    // C_T values, or null
+  const double* kernel = nullptr;  // r_S×r_T row-major float64
+  int64_t categories() const { return w.rows; }
+  int64_t rank() const { return w.cols + (bias != nullptr ? 1 : 0); }
+};
+
 // Shapes and finiteness of the head (ShapeMismatch / NotFinite).
 void validate_factored(const FactoredHead& head);
 

@@ -54,8 +54,14 @@ void validate_problem(const LassoProblem& problem, const ExecutionContext& ctx) 
     // S = Ã K Ãᵀ is symmetric by construction; the head and moments were checked finite where
     // the factored covariance was built (the TS layer's factoredCovariance).
     validate_factored(*problem.factored);
-    if (problem.factored->categories() != g.rows || !problem.exclude_self || problem.cross.cols != g.rows) {
-      throw Error(ErrorCode::ShapeMismatch, "a factored covariance is an intra-model C×C problem");
+    const FactoredCross* cross = problem.factored_cross;
+    if (problem.factored->categories() != g.rows) throw Error(ErrorCode::ShapeMismatch, "the factored head must have p rows");
+    if (cross == nullptr && (!problem.exclude_self || problem.cross.cols != g.rows)) {
+      throw Error(ErrorCode::ShapeMismatch, "a factored covariance without cross moments is an intra-model p×p problem");
+    }
+    if (cross != nullptr && (cross->w.data == nullptr || cross->kernel == nullptr || cross->categories() != problem.cross.cols ||
+                             cross->w.rows < 1 || cross->w.cols < 1)) {
+      throw Error(ErrorCode::ShapeMismatch, "the factored cross moments need a target head of m rows and a kernel");
     }
   } else {
     check_finite_rows(g, "the covariance", threads);

@@ -20,7 +20,8 @@
 
 namespace covlasso {
 
-struct FactoredHead;  // factored.hpp
+struct FactoredHead;   // factored.hpp
+struct FactoredCross;  // factored.hpp
 
 struct LassoProblem {
   // Either may be float32 (half the memory and the bytes a refresh streams); every value is
@@ -34,10 +35,12 @@ struct LassoProblem {
   // p values G_jj, taken once per solve by solve_lasso (backend.hpp) and read by validation and
   // by every backend's solver instead of the Gram's diagonal.
   const double* gram_diagonal = nullptr;
-  // A factored covariance (factored.hpp, issue #11): when set, G = cross = S = Ã K Ãᵀ, never
-  // formed; gram and cross are then shape-only views (C×C, data null) and the problem is
-  // intra-model (exclude_self). Solved by the CPU backend (cpu/gram_access.hpp).
+  // A factored covariance (factored.hpp, issue #11): when set, G = S = Ã K Ãᵀ, never formed, and
+  // the cross moments are S itself (intra-model, exclude_self) or, with factored_cross, another
+  // model's Ã K_ST Ã_Tᵀ (cross-model); gram and cross are then shape-only views (p×p and p×m,
+  // data null). Solved by the CPU backend (cpu/gram_access.hpp).
   const FactoredHead* factored = nullptr;
+  const FactoredCross* factored_cross = nullptr;
 };
 
 // The diagonal of the Gram, G_jj for j < min(rows, cols): what solve_lasso puts in

@@ -72,8 +72,9 @@ class DenseGram final : public GramAccess {
 template <typename T>
 class FactoredGram final : public GramAccess {
  public:
-  explicit FactoredGram(const FactoredHead& head)
-      : w_(static_cast<const T*>(head.w.data)),
+  FactoredGram(const FactoredHead& head, const FactoredCross* cross)
+      : cross_(cross),
+        w_(static_cast<const T*>(head.w.data)),
         bias_(head.bias),
         kernel_(head.kernel),
         c_(head.categories()),
@@ -83,9 +84,20 @@ class FactoredGram final : public GramAccess {
         u_(static_cast<size_t>(r_)),
         cache_limit_(std::max<size_t>(2112, kCacheDoubles / static_cast<size_t>(r_))) {}
 
+  // Intra-model: S_{:,t} = Ã (K ã_t). Cross-model: Ã (K_ST ã_T,t), ã_T,t the target head's row.
   void cross_column(int64_t t, double* s) override {
-    widen_row(t, a_.data());
-    apply_kernel(a_.data(), u_.data());
+    if (cross_ == nullptr) {
+      widen_row(t, a_.data());
+      apply_kernel(a_.data(), u_.data());
+    } else {
+      const int64_t rt = cross_->rank(), dt = cross_->w.cols;
+      target_row_.resize(static_cast<size_t>(rt));
+      with_elements(cross_->w, [&](auto first) {
+        for (int64_t k = 0; k < dt; ++k) target_row_[k] = static_cast<double>(first[t * dt + k]);
+      });
+      if (cross_->bias != nullptr) target_row_[dt] = cross_->bias[t];
+      for (int64_t k = 0; k < r_; ++k) u_[k] = dot(static_cast<size_t>(rt), target_row_.data(), cross_->kernel + k * rt);
+    }
     head_times(u_.data(), s);
   }
 
@@ -145,6 +157,8 @@ class FactoredGram final : public GramAccess {
     for (int64_t i = 0; i < c_; ++i) out[i] = row_dot(i, u);
   }
 
+  const FactoredCross* cross_;
+  std::vector<double> target_row_;
   const T* w_;
   const double* bias_;
   const double* kernel_;
@@ -160,8 +174,8 @@ class FactoredGram final : public GramAccess {
 std::unique_ptr<GramAccess> GramAccess::create(const LassoProblem& problem) {
   if (problem.factored == nullptr) return std::make_unique<DenseGram>(problem);
   const FactoredHead& head = *problem.factored;
-  if (head.w.dtype == DType::F32) return std::make_unique<FactoredGram<float>>(head);
-  return std::make_unique<FactoredGram<double>>(head);
+  if (head.w.dtype == DType::F32) return std::make_unique<FactoredGram<float>>(head, problem.factored_cross);
+  return std::make_unique<FactoredGram<double>>(head, problem.factored_cross);
 }
 
 }  // namespace covlasso
