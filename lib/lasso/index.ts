@@ -7,6 +7,8 @@
 export { covLasso, covLassoSync, covLassoPath, covLassoPathSync, pathStep, targetCoefficients } from './covlasso';
 export { solveGeneral, solveGeneralSync, generalProblem } from './general';
 export type { PathOptions, SolveGeneralOptions } from './general';
+export type { SolverCovariance } from './covlasso';
+export type { NativeFactoredCross, NativeFactoredHead, NativeMatrix } from '../runtime/native-types';
 export type {
   CovLassoOptions,
   CovLassoBaseOptions,

@@ -10,8 +10,11 @@ export type NativeBackendName = 'cpu' | 'cuda' | 'auto';
 
 /** A row-major float32/float64 matrix as the binding reads it. */
 export interface NativeMatrix {
+  /** Rows. */
   rows: number;
+  /** Columns. */
   cols: number;
+  /** Row-major values. */
   data: Float32Array | Float64Array;
 }
 
@@ -69,7 +72,10 @@ export interface NativeLassoProblem {
   /** G, p×p row-major, symmetric positive semi-definite; float32 is read as it is (widened exactly, float64 arithmetic). Exactly one of gram and factored. */
   gram?: Float64Array | Float32Array;
   /** G = S = Ã K Ãᵀ, a factored covariance; the cross moments are S itself (intra-model, p = m) or, with `cross`, Ã K_ST Ã_Tᵀ (no `cross` key). */
-  factored?: Omit<NativeFactoredHead, 'threads'> & { cross?: NativeFactoredCross };
+  factored?: Omit<NativeFactoredHead, 'threads'> & {
+    /** Cross-model: the target model's head and K_ST (absent: the cross moments are S itself). */
+    cross?: NativeFactoredCross;
+  };
   /** Number of sources. */
   p: number;
   /** s, p×m row-major: column t holds target t's cross moments (absent: G itself, the intra-model case). */
@@ -183,6 +189,7 @@ export interface NativeFactoredHead {
   bias?: Float64Array;
   /** K, r×r row-major (r = d + 1 with a bias, else d). */
   kernel: Float64Array;
+  /** Threads of the call (the solver's own when the head is part of a lasso problem). */
   threads: number;
 }
 
